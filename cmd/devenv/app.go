@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// usageError is a command line devenv cannot make sense of.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// interrupted is the signal that cancelled the command, for its exit code.
+var interrupted atomic.Int32
+
+// factory gives commands what they need from outside: streams, the engine, signals.
+// Tests replace its parts.
+type factory struct {
+	io        *iostreams.IOStreams
+	newEngine func() (env.Engine, error)
+	// signals receives the signals that a running container should get instead of
+	// devenv; forwardSignals switches them there.
+	signals        chan os.Signal
+	forwardSignals func(bool)
+}
+
+func run(args []string) int {
+	ios := iostreams.System()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// Signals become a context cancel here and nowhere else; while a container runs
+	// they are handed to it instead, so it decides how to end.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	forward := make(chan os.Signal, 4)
+	var forwarding atomic.Bool
+	go func() {
+		for s := range sigs {
+			if forwarding.Load() {
+				forward <- s
+				continue
+			}
+			if n, ok := s.(syscall.Signal); ok && interrupted.Load() == 0 {
+				interrupted.Store(int32(n))
+				cancel()
+				continue
+			}
+			// A second Ctrl-C while devenv is stopping: stop now.
+			os.Exit(128 + int(interrupted.Load()))
+		}
+	}()
+
+	f := &factory{
+		io: ios,
+		newEngine: func() (env.Engine, error) {
+			d, err := engine.FromEnv()
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
+		signals:        forward,
+		forwardSignals: forwarding.Store,
+	}
+	err := newApp(f).RunContext(ctx, args)
+	return exitCode(err, ios)
+}
+
+// exitCode prints err for a person and picks the exit status.
+func exitCode(err error, ios *iostreams.IOStreams) int {
+	if err == nil {
+		return exitOK
+	}
+	var exit *env.ExitError
+	if errors.As(err, &exit) {
+		// The container's own status; it has said what it had to say.
+		return exit.Code
+	}
+	if errors.Is(err, context.Canceled) && interrupted.Load() != 0 {
+		fmt.Fprintln(ios.ErrOut, "devenv: interrupted")
+		return 128 + int(interrupted.Load())
+	}
+	fmt.Fprintln(ios.ErrOut, "devenv: "+err.Error())
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func newApp(f *factory) *cli.App {
+	app := &cli.App{
+		Name:  "devenv",
+		Usage: "a reproducible development environment for this repository",
+		Description: "devenv reads devenv.toml (found from the current directory upwards), builds the\n" +
+			"environment's image when its inputs change, and runs your shell in it with the\n" +
+			"project mounted and the working directory where you stand.",
+		Version:              env.Version,
+		HideVersion:          false,
+		EnableBashCompletion: true,
+		Writer:               f.io.Out,
+		ErrWriter:            f.io.ErrOut,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "chdir", Aliases: []string{"C"}, Usage: "run as if devenv was started in `DIR`"},
+		},
+		Commands: []*cli.Command{
+			newInitCmd(f, nil),
+			newDockerfileCmd(f, nil),
+			newBuildCmd(f, nil),
+			newShellCmd(f, nil),
+			newRunCmd(f, nil),
+		},
+		// urfave/cli would call os.Exit itself; exit codes are decided in run.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return &usageError{fmt.Errorf("%v (see `devenv %s --help`)", err, strings.TrimPrefix(c.Command.FullName(), "devenv "))}
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(f.io.ErrOut, "devenv: unknown command %q (see `devenv --help`)\n", name)
+		},
+	}
+	app.Before = func(c *cli.Context) error {
+		if c.Args().Present() && app.Command(c.Args().First()) == nil && !strings.HasPrefix(c.Args().First(), "-") {
+			return &usageError{fmt.Errorf("unknown command %q (see `devenv --help`)", c.Args().First())}
+		}
+		return nil
+	}
+	return app
+}
+
+// workingDir is where the command acts: -C DIR, or the current directory.
+func workingDir(c *cli.Context) (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("cannot read the current directory: %w", err)
+	}
+	if dir := c.String("chdir"); dir != "" {
+		if runtime.GOOS == "windows" {
+			dir = env.HostPathForEngine(dir, runtime.GOOS) // Git Bash: /c/Users/x
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(wd, dir)
+		}
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return "", &usageError{fmt.Errorf("-C %s: no such directory", c.String("chdir"))}
+		}
+		return dir, nil
+	}
+	return wd, nil
+}

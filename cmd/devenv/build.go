@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type buildOptions struct {
+	io       *iostreams.IOStreams
+	dir      string
+	rebuild  bool
+	progress string
+}
+
+var progressFlag = &cli.StringFlag{Name: "progress", Value: "auto", Usage: "build output: `auto` (live on a terminal), plain, or quiet"}
+
+func newBuildCmd(f *factory, runF func(context.Context, *buildOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "build the environment's image if devenv.toml or a dependency file changed",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "rebuild", Usage: "build even when an image for these inputs exists"},
+			progressFlag,
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("build takes no arguments")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress")}
+			if err := checkProgress(opts.progress); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			eng, err := f.newEngine()
+			if err != nil {
+				return err
+			}
+			return buildRun(c.Context, eng, opts)
+		},
+	}
+}
+
+func checkProgress(mode string) error {
+	switch mode {
+	case "auto", "plain", "quiet":
+		return nil
+	}
+	return &usageError{fmt.Errorf("--progress %q: use auto, plain or quiet", mode)}
+}
+
+func buildRun(ctx context.Context, eng env.Engine, opts *buildOptions) error {
+	p, info, err := loadWithEngine(ctx, eng, opts.dir)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	built, err := env.EnsureImage(ctx, eng, p, buildOpts(opts.io, info, opts.rebuild, opts.progress))
+	if err != nil {
+		return err
+	}
+	if built {
+		fmt.Fprintf(opts.io.ErrOut, "built %s in %.1fs\n", p.Tag, time.Since(start).Seconds())
+	} else {
+		fmt.Fprintf(opts.io.ErrOut, "%s is up to date\n", p.Tag)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type initOptions struct {
+	io    *iostreams.IOStreams
+	dir   string
+	force bool
+}
+
+func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "write a devenv.toml for this project, for the stack its files show",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing devenv.toml"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("init takes no arguments (use -C DIR for another directory)")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &initOptions{io: f.io, dir: dir, force: c.Bool("force")}
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(opts)
+		},
+	}
+}
+
+func initRun(opts *initOptions) error {
+	path, template, err := env.InitConfig(opts.dir, opts.force)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.ErrOut, "wrote %s (template %q)\nnext: review it, then run `devenv shell`\n", path, template)
+	return nil
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type runOptions struct {
+	io       *iostreams.IOStreams
+	dir      string
+	cmd      []string // empty: the shell
+	rebuild  bool
+	progress string
+	noTTY    bool
+}
+
+var runFlags = []cli.Flag{
+	&cli.BoolFlag{Name: "rebuild", Usage: "build the image first even when it is up to date"},
+	&cli.BoolFlag{Name: "no-tty", Aliases: []string{"T"}, Usage: "no terminal in the container even when devenv has one"},
+	progressFlag,
+}
+
+func newShellCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "shell",
+		Usage:     "open a shell in the environment, in the directory you stand in",
+		ArgsUsage: " ",
+		Flags:     runFlags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("shell takes no arguments: to run a command use `devenv run -- %s`", c.Args().First())}
+			}
+			return runAction(c, f, nil, runF)
+		},
+	}
+}
+
+func newRunCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a command in the environment: devenv run -- CMD [ARGS...]",
+		ArgsUsage: "-- CMD [ARGS...]",
+		Flags:     runFlags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return &usageError{fmt.Errorf("run needs a command: devenv run -- CMD [ARGS...]")}
+			}
+			return runAction(c, f, c.Args().Slice(), runF)
+		},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return &usageError{fmt.Errorf("%v: put -- before a command that has flags, as in `devenv run -- ls -la`", err)}
+		},
+	}
+}
+
+func runAction(c *cli.Context, f *factory, cmd []string, runF func(context.Context, *runOptions) error) error {
+	dir, err := workingDir(c)
+	if err != nil {
+		return err
+	}
+	opts := &runOptions{io: f.io, dir: dir, cmd: cmd, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty")}
+	if err := checkProgress(opts.progress); err != nil {
+		return err
+	}
+	if runF != nil {
+		return runF(c.Context, opts)
+	}
+	eng, err := f.newEngine()
+	if err != nil {
+		return err
+	}
+	return runRun(c.Context, eng, f, opts)
+}
+
+func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) error {
+	p, info, err := loadWithEngine(ctx, eng, opts.dir)
+	if err != nil {
+		return err
+	}
+	if _, err := env.EnsureImage(ctx, eng, p, buildOpts(opts.io, info, opts.rebuild, opts.progress)); err != nil {
+		return err
+	}
+	tty := opts.io.Interactive() && !opts.noTTY
+	runOpts := env.RunOptions{
+		Cmd:    opts.cmd,
+		Cwd:    opts.dir,
+		TTY:    tty,
+		Stdin:  opts.io.In,
+		Stdout: opts.io.Out,
+		Stderr: opts.io.ErrOut,
+	}
+	if tty {
+		restore, err := opts.io.MakeRaw()
+		if err != nil {
+			return fmt.Errorf("cannot put the terminal in raw mode: %w (try --no-tty)", err)
+		}
+		defer restore()
+		sizeCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		runOpts.Resize = opts.io.WatchSize(sizeCtx)
+	}
+	// From here the container decides how a Ctrl-C or a SIGTERM ends it.
+	f.forwardSignals(true)
+	defer f.forwardSignals(false)
+	runOpts.Signals = f.signals
+	return env.Run(ctx, eng, p, runOpts)
+}
+
+// loadWithEngine asks the engine what it supports, then loads the project for it.
+func loadWithEngine(ctx context.Context, eng env.Engine, dir string) (*env.Project, engine.Info, error) {
+	// The project is read first: a mistake in devenv.toml is reported even when no
+	// engine is running.
+	p, err := env.LoadProject(dir, env.CurrentHost(), env.RenderOptions{BuildKit: true})
+	if err != nil {
+		return nil, engine.Info{}, err
+	}
+	info, err := eng.Ping(ctx)
+	if err != nil {
+		return nil, info, err
+	}
+	if !info.BuildKit {
+		p, err = env.NewProject(p.Spec, env.RenderOptions{BuildKit: false})
+	}
+	return p, info, err
+}
+
+func buildOpts(ios *iostreams.IOStreams, info engine.Info, rebuild bool, progress string) env.BuildOptions {
+	var out io.Writer = ios.ErrOut
+	if progress == "quiet" {
+		out = io.Discard
+	}
+	return env.BuildOptions{Rebuild: rebuild, Progress: out, Plain: progress == "plain" || !ios.IsStderrTTY(), Info: info}
+}

@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/docker/docker/pkg/jsonmessage"
+	controlapi "github.com/moby/buildkit/api/services/control"
+	bkclient "github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/util/progress/progressui"
+	"google.golang.org/protobuf/proto"
+)
+
+// showBuildKitProgress reads the engine's build stream and feeds BuildKit's own
+// progress display: live and redrawn on a terminal, plain lines otherwise. A failed
+// step's output and exit status come from the display and from the returned error.
+func showBuildKitProgress(ctx context.Context, body io.Reader, out io.Writer, plain bool) error {
+	mode := progressui.AutoMode
+	if plain {
+		mode = progressui.PlainMode
+	}
+	display, err := progressui.NewDisplay(out, mode)
+	if err != nil {
+		display, _ = progressui.NewDisplay(out, progressui.PlainMode)
+	}
+	statuses := make(chan *bkclient.SolveStatus)
+	displayDone := make(chan struct{})
+	go func() {
+		defer close(displayDone)
+		// The display must see every status until the channel closes; its context
+		// is not ours, so a cancelled build still shows where it stopped.
+		_, _ = display.UpdateFrom(context.WithoutCancel(ctx), statuses)
+	}()
+
+	var buildErr error
+	dec := json.NewDecoder(body)
+	for {
+		var msg jsonmessage.JSONMessage
+		if err := dec.Decode(&msg); err != nil {
+			if !errors.Is(err, io.EOF) && buildErr == nil {
+				buildErr = err
+			}
+			break
+		}
+		if msg.Error != nil {
+			buildErr = &BuildError{Msg: cleanBuildError(msg.Error.Message)}
+			continue
+		}
+		if msg.ID != "moby.buildkit.trace" || msg.Aux == nil {
+			continue
+		}
+		var raw []byte
+		if err := json.Unmarshal(*msg.Aux, &raw); err != nil {
+			continue
+		}
+		var resp controlapi.StatusResponse
+		if err := proto.Unmarshal(raw, &resp); err != nil {
+			continue
+		}
+		statuses <- bkclient.NewSolveStatus(&resp)
+	}
+	close(statuses)
+	<-displayDone
+	return buildErr
+}
+
+// cleanBuildError shortens the engine's message for a failed step: the step is shown
+// by the display above it, the exit status is what the user needs from the message.
+func cleanBuildError(msg string) string {
+	const marker = "did not complete successfully: "
+	if i := strings.LastIndex(msg, marker); i >= 0 {
+		return fmt.Sprintf("a build step failed (%s)", msg[i+len(marker):])
+	}
+	return msg
+}

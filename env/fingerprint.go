@@ -1,0 +1,111 @@
+package env
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// fingerprintVersion changes when devenv changes what goes into an image in a way the
+// Dockerfile text does not show, so old images are not taken for new ones.
+const fingerprintVersion = "devenv-fingerprint-v1"
+
+// Fingerprint hashes everything that shapes the image: the rendered Dockerfile (which
+// holds the base, packages, commands, env and the baked-in user) and every dependency
+// file's path and contents, so a rename counts as a change too.
+func Fingerprint(s *Spec, dockerfile string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%s", fingerprintVersion, len(dockerfile), dockerfile)
+	for _, g := range s.Groups {
+		for _, f := range g.Files {
+			if err := hashFile(h, s.Root, f); err != nil {
+				return "", err
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func hashFile(h io.Writer, root, rel string) error {
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return fmt.Errorf("cannot read dependency %s: %w", rel, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	// Length-prefixed, so no two different file sets hash the same stream.
+	fmt.Fprintf(h, "\nfile %d:%s %d\n", len(rel), rel, st.Size())
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("cannot read dependency %s: %w", rel, err)
+	}
+	return nil
+}
+
+// ImageTag is the content-addressed tag of a spec's image.
+func ImageTag(name, fingerprint string) string { return "devenv/" + name + ":" + fingerprint }
+
+// DockerfilePath is where the Dockerfile sits in the build context.
+const DockerfilePath = contextDir + "/Dockerfile"
+
+// WriteBuildContext writes the build context as a tar stream: the Dockerfile, the CA
+// bundle when trusted, and the dependency files. Never the source tree: it is bind
+// mounted at run time, so the context stays as small as the manifests whatever the
+// size of the repository.
+func WriteBuildContext(w io.Writer, s *Spec, dockerfile string) error {
+	tw := tar.NewWriter(w)
+	// Fixed times and modes: the same inputs give the same bytes.
+	epoch := time.Unix(0, 0)
+	add := func(name string, size int64, body io.Reader) error {
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: size, ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, body)
+		return err
+	}
+	addString := func(name, text string) error {
+		return add(name, int64(len(text)), strings.NewReader(text))
+	}
+	addFile := func(name, hostPath string) error {
+		f, err := os.Open(hostPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		return add(name, st.Size(), io.LimitReader(f, st.Size()))
+	}
+
+	if err := addString(DockerfilePath, dockerfile); err != nil {
+		return err
+	}
+	if s.CABundle != "" {
+		if err := addFile(path.Join(contextDir, path.Base(CAPath)), s.CABundle); err != nil {
+			return fmt.Errorf("cannot read the host's CA bundle %s: %w (set trust_host_ca = false to build without it)", s.CABundle, err)
+		}
+		if err := addString(path.Join(contextDir, caScript), CAScript()); err != nil {
+			return err
+		}
+	}
+	for _, g := range s.Groups {
+		for _, f := range g.Files {
+			if err := addFile(f, filepath.Join(s.Root, filepath.FromSlash(f))); err != nil {
+				return fmt.Errorf("cannot read dependency %s: %w", f, err)
+			}
+		}
+	}
+	return tw.Close()
+}

@@ -1,0 +1,308 @@
+package env
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// Version is devenv's version, set at link time.
+var Version = "dev"
+
+// Engine is what devenv needs from a container engine; engine.Docker is the real one.
+type Engine interface {
+	Ping(ctx context.Context) (engine.Info, error)
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	Build(ctx context.Context, req engine.BuildRequest) error
+	Run(ctx context.Context, req engine.RunRequest) (int, error)
+}
+
+// Labels devenv puts on every image and container it makes; clean-up selects by them.
+const (
+	LabelProject     = "dev.devenv.project"
+	LabelName        = "dev.devenv.name"
+	LabelFingerprint = "dev.devenv.fingerprint"
+	LabelVersion     = "dev.devenv.version"
+)
+
+// Project is a loaded project: its spec, its Dockerfile and the image tag they give.
+type Project struct {
+	Spec        *Spec
+	Dockerfile  string
+	Fingerprint string
+	Tag         string
+}
+
+// LoadProject finds devenv.toml from dir upwards and works out the project's image.
+// It reads files only: no engine is needed.
+func LoadProject(dir string, host Host, opt RenderOptions) (*Project, error) {
+	cfgPath, err := FindConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := Resolve(cfg, host)
+	if err != nil {
+		return nil, err
+	}
+	return NewProject(spec, opt)
+}
+
+// NewProject renders and fingerprints a resolved spec.
+func NewProject(spec *Spec, opt RenderOptions) (*Project, error) {
+	df, err := Render(spec, opt)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := Fingerprint(spec, df)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{Spec: spec, Dockerfile: df, Fingerprint: fp, Tag: ImageTag(spec.Name, fp)}, nil
+}
+
+// Labels mark what devenv made for this project.
+func (p *Project) Labels() map[string]string {
+	return map[string]string{
+		LabelProject:     p.Spec.Root,
+		LabelName:        p.Spec.Name,
+		LabelFingerprint: p.Fingerprint,
+		LabelVersion:     Version,
+	}
+}
+
+// BuildOptions tune EnsureImage.
+type BuildOptions struct {
+	Rebuild  bool      // build even when the image exists
+	Progress io.Writer // where build progress goes
+	Plain    bool      // plain progress lines even on a terminal
+	Info     engine.Info
+}
+
+// EnsureImage builds the project's image unless the engine has it already: whether it
+// is stale is one look-up of a content-addressed tag. It reports whether it built.
+func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) (bool, error) {
+	if !opt.Rebuild {
+		ok, err := eng.ImageExists(ctx, p.Tag)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return false, nil
+		}
+	}
+	if opt.Progress != nil && p.Spec.CAMissing {
+		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(WriteBuildContext(pw, p.Spec, p.Dockerfile))
+	}()
+	defer pr.Close()
+	err := eng.Build(ctx, engine.BuildRequest{
+		Context:    pr,
+		Dockerfile: DockerfilePath,
+		Tag:        p.Tag,
+		Labels:     p.Labels(),
+		BuildArgs:  proxyBuildArgs(),
+		BuildKit:   opt.Info.BuildKit,
+		Progress:   orDiscard(opt.Progress),
+		Plain:      opt.Plain,
+	})
+	if err != nil {
+		return false, explainBuildError(err, p)
+	}
+	return true, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// proxyVars are passed to builds and containers from the host, never baked in: the
+// engine keeps these build arguments out of the image's history.
+var proxyVars = []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "FTP_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "ftp_proxy", "all_proxy"}
+
+func proxyBuildArgs() map[string]*string {
+	args := map[string]*string{}
+	for _, k := range proxyVars {
+		if v, ok := os.LookupEnv(k); ok {
+			args[k] = &v
+		}
+	}
+	return args
+}
+
+func proxyEnv() []string {
+	var out []string
+	for _, k := range proxyVars {
+		if v, ok := os.LookupEnv(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// explainBuildError turns the engine's words for common failures into what to do.
+func explainBuildError(err error, p *Project) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	msg := err.Error()
+	low := strings.ToLower(msg)
+	var be *engine.BuildError
+	switch {
+	case strings.Contains(low, "failed to resolve source metadata") || strings.Contains(low, "pull access denied") ||
+		strings.Contains(low, "manifest unknown") || (strings.Contains(low, "not found") && strings.Contains(low, p.Spec.Base)) ||
+		strings.Contains(low, "failed to do request") || strings.Contains(low, "no such host"):
+		return fmt.Errorf("base image %s is not on this engine and could not be pulled: `docker pull %s`, or set base in %s to an image you have",
+			p.Spec.Base, p.Spec.Base, p.Spec.ConfigPath)
+	case errors.As(err, &be):
+		return fmt.Errorf("building %s failed: %s; the step's output is above; fix devenv.toml and run `devenv build`", p.Tag, be.Msg)
+	}
+	return err
+}
+
+// ExitError is a command in the container that ended with a non-zero status; devenv
+// exits with the same status.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string {
+	return "the command in the container exited with status " + strconv.Itoa(e.Code)
+}
+
+// RunOptions describe one command run in the environment.
+type RunOptions struct {
+	Cmd    []string // nil: the project's shell
+	Cwd    string   // the host directory the user stands in
+	TTY    bool
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Resize <-chan [2]uint
+	// Signals are forwarded to the container's process.
+	Signals <-chan os.Signal
+}
+
+// RunRequest is the container devenv starts for a command: the project root bind
+// mounted at workdir, the working directory where the user stands, and the host user.
+func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
+	s := p.Spec
+	cmd := opt.Cmd
+	if len(cmd) == 0 {
+		cmd = s.Shell
+	}
+	env := []string{"HOME=" + s.User.Home, "USER=" + s.User.Name}
+	if opt.TTY {
+		term := os.Getenv("TERM")
+		if term == "" {
+			term = "xterm"
+		}
+		env = append(env, "TERM="+term)
+	}
+	env = append(env, proxyEnv()...)
+	for _, k := range sortedKeys(s.Env) {
+		env = append(env, k+"="+s.Env[k])
+	}
+	for _, k := range s.PassEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	mounts := []engine.Mount{{Source: HostPathForEngine(s.Root, goos), Target: s.Workdir}}
+	if s.CABundle != "" {
+		mounts = append(mounts, engine.Mount{Source: HostPathForEngine(s.CABundle, goos), Target: CAPath, ReadOnly: true})
+		env = append(env, CAEnv()...)
+	}
+	return engine.RunRequest{
+		Image:   p.Tag,
+		Name:    containerName(s.Name),
+		Cmd:     cmd,
+		Workdir: ContainerWorkdir(s.Root, opt.Cwd, s.Workdir),
+		User:    fmt.Sprintf("%d:%d", s.User.UID, s.User.GID),
+		Env:     env,
+		Mounts:  mounts,
+		Ports:   s.Ports,
+		Labels:  p.Labels(),
+		TTY:     opt.TTY,
+		Stdin:   opt.Stdin,
+		Stdout:  opt.Stdout,
+		Stderr:  opt.Stderr,
+		Resize:  opt.Resize,
+		Signals: opt.Signals,
+	}
+}
+
+// Run runs a command (or the shell) in the project's environment and waits for it.
+// A non-zero status comes back as *ExitError.
+func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
+	code, err := eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// ContainerWorkdir is workdir plus where cwd stands under root, so that
+// `cd src/api && devenv shell` lands in /workspace/src/api.
+func ContainerWorkdir(root, cwd, workdir string) string {
+	if cwd == "" {
+		return workdir
+	}
+	rel, err := filepath.Rel(root, cwd)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return workdir
+	}
+	return path.Join(workdir, filepath.ToSlash(rel))
+}
+
+// HostPathForEngine writes a host path the way the engine expects it. On Windows,
+// Docker Desktop takes drive paths; Git Bash's /c/Users/x is C:\Users\x there.
+func HostPathForEngine(p, goos string) string {
+	if goos != "windows" {
+		return p
+	}
+	s := strings.ReplaceAll(p, `\`, "/")
+	// Git Bash and MSYS: /c/Users/x
+	if len(s) >= 2 && s[0] == '/' && isLetter(s[1]) && (len(s) == 2 || s[2] == '/') {
+		s = strings.ToUpper(s[1:2]) + ":" + s[2:]
+		if len(s) == 2 {
+			s += "/"
+		}
+	}
+	if len(s) >= 2 && isLetter(s[0]) && s[1] == ':' {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	return strings.ReplaceAll(s, "/", `\`)
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+func containerName(name string) string {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("devenv-%s-%d", name, time.Now().UnixNano()%1e6)
+	}
+	return "devenv-" + name + "-" + hex.EncodeToString(b[:])
+}

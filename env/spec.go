@@ -1,0 +1,426 @@
+package env
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/docker/go-connections/nat"
+)
+
+// Spec is a project's environment with every default applied and every value checked:
+// what render, fingerprint, build and run work from.
+type Spec struct {
+	Name     string // image repository part: devenv/<Name>
+	Template string
+	Base     string
+	Workdir  string   // where the project root is mounted in the container
+	Shell    []string // argv of the interactive shell
+	Packages []string
+	Setup    []string
+	Groups   []Group
+	Caches   []string
+	Env      map[string]string // [env]: in the image and at run time
+	PassEnv  []string
+	Ports    []string
+	User     User
+
+	// Root is the project root on the host; ConfigPath its devenv.toml.
+	Root       string
+	ConfigPath string
+	// CABundle is the host's CA bundle to trust during builds and in the container;
+	// empty when trust_host_ca is false or the host has none.
+	CABundle string
+	// CAMissing is set when trust_host_ca is on but no bundle was found on the host.
+	CAMissing bool
+}
+
+// Group is a dependency group resolved to concrete files, relative to the root with
+// forward slashes, sorted.
+type Group struct {
+	Files   []string
+	Install []string
+}
+
+// User is who runs the shell and owns the files it writes.
+type User struct {
+	UID, GID int
+	Name     string // passwd name for UID in the image
+	Home     string
+}
+
+// IsRoot reports whether the container runs as root, needing no user of its own.
+func (u User) IsRoot() bool { return u.UID == 0 }
+
+// Host is what Resolve needs to know about the machine devenv runs on.
+type Host struct {
+	UID, GID int
+	UserName string
+	// CABundle is the path of the host's CA bundle, "" when there is none.
+	CABundle string
+}
+
+// CurrentHost describes the machine devenv runs on.
+func CurrentHost() Host {
+	h := Host{UID: os.Getuid(), GID: os.Getgid(), UserName: os.Getenv("USER"), CABundle: hostCABundle()}
+	if runtime.GOOS == "windows" {
+		// Docker Desktop presents Windows files to containers with no owner to match;
+		// root inside is what its file sharing expects.
+		h.UID, h.GID = 0, 0
+	}
+	return h
+}
+
+// hostCABundle finds the CA bundle the host's own tools trust: SSL_CERT_FILE first, as
+// Go and OpenSSL read it, then the usual places of Debian, Fedora, Alpine and macOS.
+func hostCABundle() string {
+	candidates := []string{os.Getenv("SSL_CERT_FILE"),
+		"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
+			return c
+		}
+	}
+	return ""
+}
+
+var (
+	nameRe        = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	containerPath = regexp.MustCompile(`^/[A-Za-z0-9._@+/-]*$`)
+	packageRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_:~=/@-]*$`)
+	envNameRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	userRe        = regexp.MustCompile(`^(\d+)(?::(\d+))?$`)
+	passwdNameRe  = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
+	// Characters a dependency path may not hold: COPY expands $ and globs in its
+	// sources, and control characters have no place in a file name we render.
+	badPathChars = regexp.MustCompile(`[\x00-\x1f\x7f$*?\[\]\\]`)
+)
+
+// Resolve applies the template's defaults to c, checks every value, and expands
+// dependency globs against the files in the project.
+func Resolve(c *Config, host Host) (*Spec, error) {
+	root := c.Root()
+	d := decoder{path: c.Path}
+	if data, err := os.ReadFile(c.Path); err == nil {
+		d.src = string(data)
+	}
+	s := &Spec{Root: root, ConfigPath: c.Path, Env: map[string]string{}}
+
+	s.Template = c.Template
+	if s.Template == "" {
+		s.Template = "generic"
+	}
+	st, ok := stacks[s.Template]
+	if !ok {
+		msg := fmt.Sprintf("unknown template %q: use one of %s", c.Template, strings.Join(Templates, ", "))
+		if sug := suggest(c.Template, Templates); sug != "" {
+			msg = fmt.Sprintf("unknown template %q (did you mean %q?)", c.Template, sug)
+		}
+		return nil, d.errf("template", "", "%s", msg)
+	}
+
+	s.Name = c.Name
+	if !c.IsSet("name") {
+		s.Name = nameFromDir(root)
+	}
+	if !nameRe.MatchString(s.Name) || len(s.Name) > 100 {
+		return nil, d.errf("name", "", "name %q must be lower-case letters, digits and single . _ - between them, like \"my-app\"", s.Name)
+	}
+
+	s.Base = c.Base
+	if !c.IsSet("base") {
+		s.Base = st.base
+	}
+	if _, err := reference.ParseNormalizedNamed(s.Base); err != nil {
+		return nil, d.errf("base", "", "base %q is not an image reference like \"debian:bookworm\" or \"python:3.12-slim\"", s.Base)
+	}
+
+	s.Workdir = c.Workdir
+	if s.Workdir == "" {
+		s.Workdir = "/workspace"
+	}
+	if !containerPath.MatchString(s.Workdir) || path.Clean(s.Workdir) != s.Workdir || s.Workdir == "/" {
+		return nil, d.errf("workdir", "", "workdir %q must be an absolute path inside the container made of letters, digits and ._@+-/ (not /), like \"/workspace\"", s.Workdir)
+	}
+
+	if c.Shell != "" {
+		s.Shell = strings.Fields(c.Shell)
+		if len(s.Shell) == 0 {
+			return nil, d.errf("shell", "", "shell is blank: name a program, like shell = \"bash\"")
+		}
+	} else {
+		// bash where the image has it, else the POSIX shell every image has.
+		s.Shell = []string{"/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi"}
+	}
+
+	for _, p := range c.Packages {
+		if !packageRe.MatchString(p) {
+			return nil, d.errf("packages", "", "package %q is not a package name: use letters, digits and .+_:~=/@- only", p)
+		}
+	}
+	s.Packages = c.Packages
+
+	for _, list := range []struct {
+		key  string
+		cmds []string
+	}{{"setup", c.Setup}, {"install", c.Install}} {
+		for _, cmd := range list.cmds {
+			if err := checkCommand(cmd); err != nil {
+				return nil, d.errf(list.key, "", "%s command %q %v", list.key, cmd, err)
+			}
+		}
+	}
+	s.Setup = c.Setup
+
+	groups, err := dependencyGroups(c, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		for _, cmd := range g.Install {
+			if err := checkCommand(cmd); err != nil {
+				return nil, d.errf("dependencies", "", "install command %q %v", cmd, err)
+			}
+		}
+		files, err := expandFiles(root, g.Files, g.Optional)
+		if err != nil {
+			return nil, d.errf("dependencies", "", "%v", err)
+		}
+		if len(files) == 0 && len(g.Files) > 0 {
+			continue // an optional group none of whose files exist
+		}
+		s.Groups = append(s.Groups, Group{Files: files, Install: g.Install})
+	}
+
+	s.Caches = c.Caches
+	if !c.IsSet("caches") {
+		s.Caches = st.caches
+	}
+	for _, p := range s.Caches {
+		if !containerPath.MatchString(p) || p == "/" {
+			return nil, d.errf("caches", "", "cache %q must be an absolute directory in the container, like \"/root/.cache/pip\"", p)
+		}
+	}
+
+	for k, v := range c.Env {
+		if !envNameRe.MatchString(k) {
+			return nil, d.errf(k, "env", "[env] name %q must be letters, digits and _ and not start with a digit", k)
+		}
+		if strings.ContainsAny(v, "\x00\r\n") {
+			return nil, d.errf(k, "env", "[env] %s holds a line break: environment values must be one line", k)
+		}
+		s.Env[k] = v
+	}
+	for _, k := range c.PassEnv {
+		if !envNameRe.MatchString(k) {
+			return nil, d.errf("pass_env", "", "pass_env name %q must be letters, digits and _ (a variable name, not NAME=value)", k)
+		}
+	}
+	s.PassEnv = c.PassEnv
+
+	if _, _, err := nat.ParsePortSpecs(c.Ports); err != nil {
+		return nil, d.errf("ports", "", "ports: %v (use docker -p syntax: \"8000\", \"8080:80\", \"127.0.0.1:5432:5432/tcp\")", err)
+	}
+	s.Ports = c.Ports
+
+	u, err := resolveUser(c.User, host)
+	if err != nil {
+		return nil, d.errf("user", "", "%v", err)
+	}
+	s.User = u
+
+	if c.TrustHostCA == nil || *c.TrustHostCA {
+		s.CABundle = host.CABundle
+		s.CAMissing = host.CABundle == ""
+	}
+	return s, nil
+}
+
+// dependencyGroups combines dependencies and install from devenv.toml with the
+// template's defaults.
+func dependencyGroups(c *Config, st stack) ([]DependencyGroup, error) {
+	if c.IsSet("dependencies") {
+		return c.Dependencies, nil
+	}
+	groups := st.groups(c.Root())
+	if !c.IsSet("install") {
+		return groups, nil
+	}
+	// install without dependencies: the user's commands replace the template's, run
+	// after all of the template's files are copied.
+	merged := DependencyGroup{Install: c.Install, Optional: true}
+	for _, g := range groups {
+		merged.Files = append(merged.Files, g.Files...)
+	}
+	if len(merged.Files) == 0 || len(expandOptional(c.Root(), merged.Files)) == 0 {
+		// Nothing to copy: the commands still run, as their own layer.
+		merged.Files, merged.Optional = nil, false
+	}
+	if len(merged.Install) == 0 {
+		return nil, nil
+	}
+	return []DependencyGroup{merged}, nil
+}
+
+func expandOptional(root string, files []string) []string {
+	out, _ := expandFiles(root, files, true)
+	return out
+}
+
+// checkCommand refuses commands that cannot be what the user meant. Everything else is
+// allowed: commands reach the Dockerfile as one JSON string, so no character in them can
+// end their instruction or start another.
+func checkCommand(cmd string) error {
+	if strings.TrimSpace(cmd) == "" {
+		return errors.New("is empty")
+	}
+	if strings.ContainsRune(cmd, 0) {
+		return errors.New("holds a NUL character")
+	}
+	return nil
+}
+
+func resolveUser(value string, host Host) (User, error) {
+	switch value {
+	case "", "host":
+		u := User{UID: host.UID, GID: host.GID}
+		if u.UID < 0 || u.GID < 0 {
+			u.UID, u.GID = 0, 0
+		}
+		if u.UID == 0 {
+			return User{Name: "root", Home: "/root"}, nil
+		}
+		u.Name = strings.ToLower(host.UserName)
+		if !passwdNameRe.MatchString(u.Name) {
+			u.Name = "dev"
+		}
+		u.Home = "/home/" + u.Name
+		return u, nil
+	case "root":
+		return User{Name: "root", Home: "/root"}, nil
+	}
+	m := userRe.FindStringSubmatch(value)
+	if m == nil {
+		return User{}, fmt.Errorf("user %q must be \"host\" (your own UID and GID), \"root\", or \"UID:GID\" like \"1000:1000\"", value)
+	}
+	uid, _ := strconv.Atoi(m[1])
+	gid := uid
+	if m[2] != "" {
+		gid, _ = strconv.Atoi(m[2])
+	}
+	if uid == 0 {
+		return User{Name: "root", Home: "/root", GID: gid}, nil
+	}
+	return User{UID: uid, GID: gid, Name: "dev", Home: "/home/dev"}, nil
+}
+
+// expandFiles turns file names and globs into the files they name, relative to root.
+// A literal name that does not exist is an error unless optional; a glob may match
+// nothing. Every file must be a regular file inside the project.
+func expandFiles(root string, patterns []string, optional bool) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		if p == "" {
+			return nil, errors.New("dependency file name is empty")
+		}
+		clean := path.Clean(filepath.ToSlash(p))
+		if filepath.IsAbs(p) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(p) != "" {
+			return nil, fmt.Errorf("dependency %q is outside the project: list files under %s by their relative path", p, root)
+		}
+		var matches []string
+		if strings.ContainsAny(p, "*?[") {
+			ms, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(clean)))
+			if err != nil {
+				return nil, fmt.Errorf("dependency pattern %q is malformed: %v", p, err)
+			}
+			for _, m := range ms {
+				rel, _ := filepath.Rel(root, m)
+				matches = append(matches, filepath.ToSlash(rel))
+			}
+		} else {
+			full := filepath.Join(root, filepath.FromSlash(clean))
+			if _, err := os.Lstat(full); errors.Is(err, fs.ErrNotExist) {
+				if optional {
+					continue
+				}
+				return nil, fmt.Errorf("dependency file %s does not exist in %s: create it or remove it from dependencies", clean, root)
+			}
+			matches = []string{clean}
+		}
+		for _, rel := range matches {
+			if seen[rel] {
+				continue
+			}
+			if err := checkInside(root, rel); err != nil {
+				return nil, err
+			}
+			seen[rel] = true
+			out = append(out, rel)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// checkInside makes sure rel is a regular file whose real location is in the project,
+// so a symlink cannot carry a file from elsewhere on the host into the build.
+func checkInside(root, rel string) error {
+	if badPathChars.MatchString(rel) || strings.Contains(rel, `"`) {
+		return fmt.Errorf("dependency %q has a character devenv cannot copy safely ($ * ? [ ] \\ \" or a control character): rename the file", rel)
+	}
+	full := filepath.Join(root, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return fmt.Errorf("cannot read dependency %s: %v", rel, err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("cannot read project root %s: %v", root, err)
+	}
+	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("dependency %s points outside the project (to %s): copy the file into the project instead", rel, real)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return fmt.Errorf("cannot read dependency %s: %v", rel, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("dependency %s is not a regular file: list files, not directories (a glob like \"%s/*.txt\" works)", rel, rel)
+	}
+	return nil
+}
+
+// nameFromDir makes an image name from the project directory's name.
+func nameFromDir(dir string) string {
+	base := strings.ToLower(filepath.Base(dir))
+	var b strings.Builder
+	lastSep := true
+	for _, r := range base {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			lastSep = false
+		case !lastSep:
+			b.WriteByte('-')
+			lastSep = true
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if name == "" {
+		return "project"
+	}
+	return name
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Makes sure a Docker Engine answers and the local base images exist.
+#
+# These machines can pull no image from any registry, so the base images the tests and the
+# examples use are made here from Debian's own packages:
+#   debian:bookworm  debootstrap --variant=minbase, imported (about 40 s, once per engine)
+#   busybox:devenv   Debian's static busybox in a one-file image (instant)
+# Safe to run again: every step checks first and does nothing when it is already done.
+set -euo pipefail
+
+log() { printf 'engine-up: %s\n' "$*" >&2; }
+
+engine_answers() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+need_packages=()
+command -v docker >/dev/null 2>&1 || need_packages+=(docker.io)
+engine_answers || command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
+  || need_packages+=(busybox-static)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  log "installing ${need_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+if ! engine_answers; then
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    log "DOCKER_HOST=$DOCKER_HOST does not answer; unset it to start a local engine"
+    exit 1
+  fi
+  log "starting dockerd (log: /tmp/devenv-dockerd.log)"
+  # setsid: the engine must outlive this script and the shell that ran it.
+  setsid dockerd >/tmp/devenv-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    engine_answers && break
+    sleep 1
+  done
+  if ! engine_answers; then
+    log "dockerd did not answer within 60 s; its last lines:"
+    tail -n 20 /tmp/devenv-dockerd.log >&2
+    exit 1
+  fi
+fi
+log "engine $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
+
+if ! docker image inspect busybox:devenv >/dev/null 2>&1; then
+  log "making busybox:devenv"
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root"
+  chmod 1777 "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - busybox:devenv >/dev/null
+  rm -rf "$root"
+fi
+
+if ! docker image inspect debian:bookworm >/dev/null 2>&1; then
+  log "making debian:bookworm with debootstrap (about a minute)"
+  root=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/tmp/devenv-debootstrap.log 2>&1 || {
+    tail -n 20 /tmp/devenv-debootstrap.log >&2; exit 1; }
+  # As in the official image: no apt lists, a plain-HTTP mirror, no recommends.
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+  printf 'APT::Install-Recommends "false";\n' >"$root/etc/apt/apt.conf.d/90devenv-norecommends"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["bash"]' - debian:bookworm >/dev/null
+  rm -rf "$root"
+fi
+log "base images ready: busybox:devenv debian:bookworm"
