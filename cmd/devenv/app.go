@@ -135,11 +135,20 @@ func newApp(f *factory) *cli.App {
 		// urfave/cli would call os.Exit itself; exit codes are decided in run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return &usageError{fmt.Errorf("%v (see `devenv %s --help`)", err, strings.TrimPrefix(c.Command.FullName(), "devenv "))}
+			name := "devenv"
+			if c.Command != nil && c.Command.Name != "" && c.Command.Name != "devenv" {
+				name += " " + c.Command.Name
+			}
+			return &usageError{fmt.Errorf("%v (see `%s --help`)", err, name)}
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(f.io.ErrOut, "devenv: unknown command %q (see `devenv --help`)\n", name)
 		},
+	}
+	for _, cmd := range app.Commands {
+		if cmd.OnUsageError == nil {
+			cmd.OnUsageError = app.OnUsageError
+		}
 	}
 	app.Before = func(c *cli.Context) error {
 		if c.Args().Present() && app.Command(c.Args().First()) == nil && !strings.HasPrefix(c.Args().First(), "-") {
