@@ -8,6 +8,7 @@ require (
 	github.com/distribution/reference v0.6.0
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/docker/go-connections v0.8.2
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/moby/buildkit v0.34.2
 	github.com/moby/sys/signal v0.7.1
 	github.com/moby/term v0.5.2

@@ -37,6 +37,9 @@ type Spec struct {
 	// Root is the project root on the host; ConfigPath its devenv.toml.
 	Root       string
 	ConfigPath string
+	// WatchPatterns are the inputs to watch, relative to Root: devenv.toml and every
+	// dependency name or glob, also those that match no file yet.
+	WatchPatterns []string
 	// CABundle is the host's CA bundle to trust during builds and in the container;
 	// empty when trust_host_ca is false or the host has none.
 	CABundle string
@@ -188,7 +191,11 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.WatchPatterns = []string{ConfigFile}
 	for _, g := range groups {
+		for _, f := range g.Files {
+			s.WatchPatterns = append(s.WatchPatterns, path.Clean(filepath.ToSlash(f)))
+		}
 		for _, cmd := range g.Install {
 			if err := checkCommand(cmd); err != nil {
 				return nil, d.errf("dependencies", "", "install command %q %v", cmd, err)

@@ -131,6 +131,7 @@ func newApp(f *factory) *cli.App {
 			newBuildCmd(f, nil),
 			newShellCmd(f, nil),
 			newRunCmd(f, nil),
+			newWatchCmd(f, nil),
 		},
 		// urfave/cli would call os.Exit itself; exit codes are decided in run.
 		ExitErrHandler: func(*cli.Context, error) {},

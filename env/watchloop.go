@@ -1,0 +1,171 @@
+package env
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/watch"
+)
+
+// WatchOptions tune Watch.
+type WatchOptions struct {
+	Dir  string
+	Host Host
+	Info engine.Info
+	// Out gets one line per event a person cares about.
+	Out io.Writer
+	// Progress, when set, gets every build's progress as plain lines.
+	Progress io.Writer
+	// Quiet is how long the files must stay still before a rebuild starts.
+	Quiet time.Duration
+	Clock watch.Clock
+	// Started, when set, is called once the watcher is watching (tests, benchmarks).
+	Started func(dirs []string)
+}
+
+// Watch keeps the project's image in step with its inputs until ctx ends: on each
+// change it recomputes the fingerprint and builds only when it moved; a change during
+// a build cancels that build and starts again from the newest files; a failed build
+// leaves the last good image in use.
+func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
+	if opt.Clock == nil {
+		opt.Clock = watch.RealClock{}
+	}
+	if opt.Quiet == 0 {
+		opt.Quiet = 100 * time.Millisecond
+	}
+	renderOpt := RenderOptions{BuildKit: opt.Info.BuildKit}
+	p, err := LoadProject(opt.Dir, opt.Host, renderOpt)
+	if err != nil {
+		return err
+	}
+	w, err := watch.New(watch.Inputs{Root: p.Spec.Root, Patterns: p.Spec.WatchPatterns})
+	if err != nil {
+		return fmt.Errorf("cannot watch %s: %w", p.Spec.Root, err)
+	}
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go w.Run(watchCtx)
+	batches := watch.Debounce(watchCtx, w.Events(), opt.Quiet, 10*opt.Quiet+time.Second, opt.Clock)
+
+	say := func(format string, args ...any) { fmt.Fprintf(opt.Out, "devenv watch: "+format+"\n", args...) }
+	say("watching %s (%d directories); Ctrl-C to stop", strings.Join(p.Spec.WatchPatterns, ", "), len(w.WatchedDirs()))
+	if opt.Started != nil {
+		opt.Started(w.WatchedDirs())
+	}
+
+	type result struct {
+		p       *Project
+		err     error
+		took    time.Duration
+		skipped bool
+		log     *bytes.Buffer
+	}
+	var (
+		good        string // the last image known to be built
+		building    *Project
+		cancelBuild context.CancelFunc = func() {}
+		done                           = make(chan result, 1)
+	)
+	startBuild := func(p *Project) {
+		bctx, cancel := context.WithCancel(ctx)
+		building, cancelBuild = p, cancel
+		log := &bytes.Buffer{}
+		var progress io.Writer = log
+		if opt.Progress != nil {
+			progress = io.MultiWriter(log, opt.Progress)
+		}
+		go func() {
+			start := time.Now()
+			built, err := EnsureImage(bctx, eng, p, BuildOptions{Progress: progress, Plain: true, Info: opt.Info})
+			done <- result{p: p, err: err, took: time.Since(start), skipped: !built, log: log}
+		}()
+	}
+	if ok, err := eng.ImageExists(ctx, p.Tag); err != nil {
+		return err
+	} else if ok {
+		good = p.Tag
+		say("ready: %s is up to date", p.Tag)
+	} else {
+		say("building %s", p.Tag)
+		startBuild(p)
+	}
+
+	for {
+		select {
+		case <-ctx.Done():
+			cancelBuild()
+			if building != nil {
+				<-done
+			}
+			say("stopped")
+			return nil
+		case err := <-w.Errors():
+			say("watcher trouble: %v", err)
+		case changed, ok := <-batches:
+			if !ok {
+				continue
+			}
+			say("changed: %s", strings.Join(changed, ", "))
+			next, err := LoadProject(opt.Dir, opt.Host, renderOpt)
+			if err != nil {
+				say("%v", err)
+				if good != "" {
+					say("still using %s; fix it and save again", good)
+				}
+				continue
+			}
+			if err := w.SetInputs(watch.Inputs{Root: next.Spec.Root, Patterns: next.Spec.WatchPatterns}); err != nil {
+				say("cannot watch the new inputs: %v", err)
+			}
+			if building != nil {
+				if building.Tag == next.Tag {
+					continue // the build under way already has these inputs
+				}
+				say("newer change: cancelling the build of %s", building.Tag)
+				cancelBuild()
+				<-done
+				building = nil
+			}
+			if next.Tag == good {
+				say("no change to the environment (%s)", good)
+				continue
+			}
+			say("rebuilding %s", next.Tag)
+			startBuild(next)
+		case r := <-done:
+			building = nil
+			switch {
+			case r.err == nil && r.skipped:
+				good = r.p.Tag
+				say("ready: %s (already built)", r.p.Tag)
+			case r.err == nil:
+				good = r.p.Tag
+				say("ready: %s in %.1fs", r.p.Tag, r.took.Seconds())
+			case errors.Is(r.err, context.Canceled):
+			default:
+				say("build failed: %v", r.err)
+				if tail := lastLines(r.log.String(), 12); tail != "" && opt.Progress == nil {
+					fmt.Fprintln(opt.Out, tail)
+				}
+				if good != "" {
+					say("still using %s, the last good image", good)
+				}
+			}
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
