@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,16 +110,24 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
 	}
+	labels := p.Labels()
+	digests, err := inputDigests(p.Spec, p.Dockerfile)
+	if err != nil {
+		return false, err
+	}
+	if b, err := json.Marshal(digests); err == nil {
+		labels[LabelInputs] = string(b)
+	}
 	pr, pw := io.Pipe()
 	go func() {
 		pw.CloseWithError(WriteBuildContext(pw, p.Spec, p.Dockerfile))
 	}()
 	defer pr.Close()
-	err := eng.Build(ctx, engine.BuildRequest{
+	err = eng.Build(ctx, engine.BuildRequest{
 		Context:    pr,
 		Dockerfile: DockerfilePath,
 		Tag:        p.Tag,
-		Labels:     p.Labels(),
+		Labels:     labels,
 		BuildArgs:  proxyBuildArgs(),
 		BuildKit:   opt.Info.BuildKit,
 		Progress:   orDiscard(opt.Progress),

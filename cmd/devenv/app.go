@@ -132,6 +132,7 @@ func newApp(f *factory) *cli.App {
 			newShellCmd(f, nil),
 			newRunCmd(f, nil),
 			newWatchCmd(f, nil),
+			newStatusCmd(f, nil),
 		},
 		// urfave/cli would call os.Exit itself; exit codes are decided in run.
 		ExitErrHandler: func(*cli.Context, error) {},

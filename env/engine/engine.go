@@ -18,6 +18,8 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -362,4 +364,29 @@ func signalName(s syscall.Signal) string {
 		}
 	}
 	return fmt.Sprint(int(s))
+}
+
+// Image is an image as listed by the engine.
+type Image struct {
+	ID      string
+	Tags    []string
+	Labels  map[string]string
+	Created time.Time
+}
+
+// Images lists the images carrying every one of the labels (key=value).
+func (d *Docker) Images(ctx context.Context, labels map[string]string) ([]Image, error) {
+	args := filters.NewArgs()
+	for k, v := range labels {
+		args.Add("label", k+"="+v)
+	}
+	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: args})
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	out := make([]Image, 0, len(list))
+	for _, im := range list {
+		out = append(out, Image{ID: im.ID, Tags: im.RepoTags, Labels: im.Labels, Created: time.Unix(im.Created, 0)})
+	}
+	return out, nil
 }

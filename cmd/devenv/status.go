@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type statusOptions struct {
+	io   *iostreams.IOStreams
+	dir  string
+	json bool
+}
+
+// statusEngine is what status needs: the engine and its image list.
+type statusEngine interface {
+	env.Engine
+	env.ImageLister
+}
+
+func newStatusCmd(f *factory, runF func(context.Context, *statusOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "show the project's image and whether it is up to date, and if not, which input changed",
+		ArgsUsage: " ",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("status takes no arguments")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &statusOptions{io: f.io, dir: dir, json: c.Bool("json")}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			eng, err := f.newEngine()
+			if err != nil {
+				return err
+			}
+			lister, ok := eng.(statusEngine)
+			if !ok {
+				return fmt.Errorf("this engine cannot list images")
+			}
+			return statusRun(c.Context, lister, opts)
+		},
+	}
+}
+
+func statusRun(ctx context.Context, eng statusEngine, opts *statusOptions) error {
+	p, _, err := loadWithEngine(ctx, eng, opts.dir)
+	if err != nil {
+		return err
+	}
+	st, err := env.ProjectStatus(ctx, eng, p)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		enc := json.NewEncoder(opts.io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	out := opts.io.Out
+	fmt.Fprintf(out, "project  %s\n", st.Project)
+	fmt.Fprintf(out, "image    %s\n", st.Image)
+	switch {
+	case st.Fresh:
+		fmt.Fprintf(out, "state    up to date\n")
+	case st.LastBuilt == "":
+		fmt.Fprintf(out, "state    not built yet (`devenv build` or `devenv shell` builds it)\n")
+	case len(st.Changed) == 0:
+		fmt.Fprintf(out, "state    stale since %s (`devenv build` rebuilds)\n", st.LastBuilt)
+	default:
+		names := make([]string, len(st.Changed))
+		for i, c := range st.Changed {
+			names[i] = c.String()
+		}
+		fmt.Fprintf(out, "state    stale: changed %s since %s (`devenv build` rebuilds)\n", strings.Join(names, ", "), st.LastBuilt)
+	}
+	return nil
+}

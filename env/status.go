@@ -1,0 +1,140 @@
+package env
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// LabelInputs holds, on each image, a digest per input, so that `devenv status` can
+// say which input made an image stale.
+const LabelInputs = "dev.devenv.inputs"
+
+// inputDigests names each input of the image with a short digest of its contents:
+// devenv.toml stands for everything the rendered Dockerfile holds, "base" for the base
+// image reference, and every dependency file for itself.
+func inputDigests(s *Spec, dockerfile string) (map[string]string, error) {
+	out := map[string]string{
+		ConfigFile: shortDigest([]byte(dockerfile)),
+		"base":     s.Base,
+	}
+	for _, g := range s.Groups {
+		for _, f := range g.Files {
+			h := sha256.New()
+			file, err := os.Open(filepath.Join(s.Root, filepath.FromSlash(f)))
+			if err != nil {
+				return nil, fmt.Errorf("cannot read dependency %s: %w", f, err)
+			}
+			_, err = io.Copy(h, file)
+			file.Close()
+			if err != nil {
+				return nil, fmt.Errorf("cannot read dependency %s: %w", f, err)
+			}
+			out[f] = hex.EncodeToString(h.Sum(nil))[:12]
+		}
+	}
+	return out, nil
+}
+
+func shortDigest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+// ImageLister lists images by label; the status and clean-up commands need it.
+type ImageLister interface {
+	Images(ctx context.Context, labels map[string]string) ([]engine.Image, error)
+}
+
+// Status is whether a project's image is up to date, and if not, why.
+type Status struct {
+	Project string `json:"project"`
+	Config  string `json:"config"`
+	Image   string `json:"image"`
+	// Fresh: the image for the current inputs exists; nothing will be built.
+	Fresh bool `json:"fresh"`
+	// LastBuilt is the newest image of this project, when the current one is missing.
+	LastBuilt string `json:"last_built,omitempty"`
+	// Changed are the inputs that differ from LastBuilt's.
+	Changed []Change `json:"changed,omitempty"`
+}
+
+// Change is one input that differs from the last image's.
+type Change struct {
+	Input string `json:"input"`
+	// What: "changed", "added" or "removed".
+	What string `json:"what"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+func (c Change) String() string {
+	switch {
+	case c.Input == "base":
+		return fmt.Sprintf("base image (%s -> %s)", c.From, c.To)
+	case c.What == "changed":
+		return c.Input
+	default:
+		return c.Input + " (" + c.What + ")"
+	}
+}
+
+// ProjectStatus compares the project's current inputs with its images on the engine.
+func ProjectStatus(ctx context.Context, eng ImageLister, p *Project) (*Status, error) {
+	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag}
+	images, err := eng.Images(ctx, map[string]string{LabelProject: p.Spec.Root})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(images, func(i, j int) bool { return images[i].Created.After(images[j].Created) })
+	for _, im := range images {
+		if im.Labels[LabelFingerprint] == p.Fingerprint {
+			st.Fresh = true
+			return st, nil
+		}
+	}
+	if len(images) == 0 {
+		return st, nil
+	}
+	last := images[0]
+	st.LastBuilt = ImageTag(last.Labels[LabelName], last.Labels[LabelFingerprint])
+	var before map[string]string
+	if err := json.Unmarshal([]byte(last.Labels[LabelInputs]), &before); err != nil {
+		return st, nil // an image from before inputs were recorded: stale, reason unknown
+	}
+	now, err := inputDigests(p.Spec, p.Dockerfile)
+	if err != nil {
+		return nil, err
+	}
+	st.Changed = diffInputs(before, now)
+	return st, nil
+}
+
+func diffInputs(before, now map[string]string) []Change {
+	var out []Change
+	for _, k := range sortedKeys(now) {
+		old, had := before[k]
+		switch {
+		case !had:
+			out = append(out, Change{Input: k, What: "added"})
+		case old != now[k] && k == "base":
+			out = append(out, Change{Input: k, What: "changed", From: old, To: now[k]})
+		case old != now[k]:
+			out = append(out, Change{Input: k, What: "changed"})
+		}
+	}
+	for _, k := range sortedKeys(before) {
+		if _, ok := now[k]; !ok {
+			out = append(out, Change{Input: k, What: "removed"})
+		}
+	}
+	return out
+}
