@@ -56,7 +56,7 @@ var stacks = map[string]stack{
 		groups: func(root string) []DependencyGroup {
 			// The module cache is part of the image (the shell needs it), made
 			// writable so the host user can add modules later.
-			return []DependencyGroup{{Files: []string{"go.mod", "go.sum"}, Install: []string{"go mod download && chmod -R a+rwX \"$GOPATH\""}, Optional: true}}
+			return []DependencyGroup{{Files: []string{"go.mod", "go.sum"}, Install: []string{"go mod download -x && chmod -R a+rwX \"$GOPATH\""}, Optional: true}}
 		},
 	},
 	"rust": {

@@ -128,6 +128,11 @@ func TestScripts(t *testing.T) {
 		WorkdirRoot: workRoot,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			examples, err := filepath.Abs("../examples")
+			if err != nil {
+				return err
+			}
+			e.Setenv("EXAMPLES", examples)
 			for _, k := range []string{"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "SSL_CERT_FILE"} {
 				if v, ok := os.LookupEnv(k); ok {
 					e.Setenv(k, v)
@@ -151,6 +156,9 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"pty":          cmdPty,
+			"bg":           cmdBg,
+			"waitlog":      cmdWaitLog,
+			"bgstop":       cmdBgStop,
 			"asuser":       cmdAsUser,
 			"nocontainers": cmdNoContainers,
 			"imagelabel":   cmdImageLabel,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -68,12 +69,16 @@ func showBuildKitProgress(ctx context.Context, body io.Reader, out io.Writer, pl
 	return buildErr
 }
 
-// cleanBuildError shortens the engine's message for a failed step: the step is shown
-// by the display above it, the exit status is what the user needs from the message.
+// cleanBuildError shortens the engine's message for a failed step: the display above
+// it shows the step and its output; the exit status is what the message must keep.
+// Engines say "process ... did not complete successfully: exit code: N" (23 and later)
+// or "executor failed running [...]: exit code: N" (20.10).
 func cleanBuildError(msg string) string {
-	const marker = "did not complete successfully: "
-	if i := strings.LastIndex(msg, marker); i >= 0 {
-		return fmt.Sprintf("a build step failed (%s)", msg[i+len(marker):])
+	if m := exitCodeRe.FindStringSubmatch(msg); m != nil &&
+		(strings.Contains(msg, "did not complete successfully") || strings.HasPrefix(msg, "executor failed running")) {
+		return fmt.Sprintf("a build step failed with exit code %s", m[1])
 	}
 	return msg
 }
+
+var exitCodeRe = regexp.MustCompile(`exit code: (\d+)\s*$`)
