@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -138,7 +139,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "invalid TOML: " + pe.Message}
+			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Col: clampCol(data, pe.Position.Line, pe.Position.Col), Msg: "invalid TOML: " + pe.Message}
 		}
 		return nil, &ConfigError{Path: path, Msg: "invalid TOML: " + err.Error()}
 	}
@@ -202,10 +203,27 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			return nil, err
 		}
 	}
-	if len(c.Dependencies) > 0 && c.Dependencies[0].Install == nil && plainGroup(c.Dependencies[0]) {
-		c.Dependencies[0].Install = c.Install
+	if c.IsSet("dependencies") && len(c.Install) > 0 {
+		if len(c.Dependencies) > 0 && plainGroup(c.Dependencies[0]) {
+			c.Dependencies[0].Install = c.Install
+		} else {
+			// No bare file names for install to follow: it runs after every group.
+			c.Dependencies = append(c.Dependencies, DependencyGroup{Install: c.Install, plain: true})
+		}
 	}
 	return c, nil
+}
+
+// clampCol keeps a column the parser reports past the end of its line on that line.
+func clampCol(data []byte, line, col int) int {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return col
+	}
+	if max := len(lines[line-1]) + 1; col > max {
+		return max
+	}
+	return col
 }
 
 // configKeys are the top-level keys of devenv.toml, for suggestions.
@@ -306,9 +324,11 @@ func (d decoder) envTable(key string, v any) (map[string]string, error) {
 		switch x := val.(type) {
 		case string:
 			out[name] = x
-		case bool, int64, float64:
+		case bool, int64:
 			// A number or a boolean is what the user meant as text: PORT = 8000.
 			out[name] = fmt.Sprint(x)
+		case float64:
+			out[name] = strconv.FormatFloat(x, 'f', -1, 64)
 		default:
 			return nil, d.errf(name, "env", "[env] %s must be a string, not %s", name, describe(val))
 		}
@@ -321,6 +341,13 @@ func (d decoder) envTable(key string, v any) (map[string]string, error) {
 // group, so a polyglot project gets one layer per manifest.
 func (d decoder) dependencies(key string, v any) ([]DependencyGroup, error) {
 	list, ok := v.([]any)
+	if tables, isTables := v.([]map[string]any); isTables {
+		// [[dependencies]] tables: the same as inline ones.
+		for _, t := range tables {
+			list = append(list, t)
+		}
+		ok = true
+	}
 	if !ok {
 		if s, isStr := v.(string); isStr {
 			return nil, d.errf(key, "", "%q must be a list: write dependencies = [%q]", key, s)
@@ -339,9 +366,13 @@ func (d decoder) dependencies(key string, v any) ([]DependencyGroup, error) {
 				var err error
 				switch k {
 				case "files":
-					g.Files, err = d.strs(key, val, `{ files = ["package.json"], install = ["npm ci"] }`)
+					g.Files, err = d.groupStrs(i, k, val)
 				case "install":
-					g.Install, err = d.commands(key, val)
+					if s, isStr := val.(string); isStr {
+						g.Install = []string{s}
+					} else {
+						g.Install, err = d.groupStrs(i, k, val)
+					}
 				default:
 					msg := fmt.Sprintf("dependencies item %d: unknown key %q (a group has files and install)", i+1, k)
 					if s := suggest(k, []string{"files", "install"}); s != "" {
@@ -366,6 +397,27 @@ func (d decoder) dependencies(key string, v any) ([]DependencyGroup, error) {
 		groups = append([]DependencyGroup{plain}, groups...)
 	}
 	return groups, nil
+}
+
+// groupStrs reads a list of strings inside a dependencies group, naming the group's
+// own key in errors.
+func (d decoder) groupStrs(item int, key string, v any) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok {
+		if s, isStr := v.(string); isStr && key == "files" {
+			return nil, d.errf("dependencies", "", "dependencies item %d: files must be a list: write files = [%q]", item+1, s)
+		}
+		return nil, d.errf("dependencies", "", "dependencies item %d: %s must be a list of strings, like %s = [\"...\"]; got %s", item+1, key, key, describe(v))
+	}
+	out := make([]string, 0, len(list))
+	for j, x := range list {
+		s, isStr := x.(string)
+		if !isStr {
+			return nil, d.errf("dependencies", "", "dependencies item %d: %s item %d must be a string in quotes, not %s", item+1, key, j+1, describe(x))
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func describe(v any) string {

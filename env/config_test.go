@@ -286,7 +286,7 @@ func TestParseConfigDependencyTableErrors(t *testing.T) {
 		{"empty files", "dependencies = [{ files = [], install = [\"npm ci\"] }]\n",
 			`:1:1: dependencies item 1 names no files`},
 		{"files item number", "dependencies = [{ files = [1] }]\n",
-			`:1:1: "dependencies" item 1 must be a string in quotes, not the number 1`},
+			`:1:1: dependencies item 1: files item 1 must be a string in quotes, not the number 1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -320,7 +320,6 @@ func TestParseConfigDependencyTableMessages(t *testing.T) {
 // of tables; it must work like the inline tables or say how to write them, not name a
 // Go type.
 func TestParseConfigArrayOfTables(t *testing.T) {
-	t.Skip("bug: env/config.go dependencies() only accepts []any; [[dependencies]] decodes to []map[string]any and the error reads 'got a []map[string]interface {}'")
 	_, _, err := parseErr(t, "[[dependencies]]\nfiles = [\"a.txt\"]\ninstall = [\"x\"]\n")
 	if err != nil && strings.Contains(err.Error(), "interface {}") {
 		t.Errorf("error names a Go type: %v", err)

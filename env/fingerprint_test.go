@@ -349,7 +349,6 @@ func TestWriteBuildContextMissingDependency(t *testing.T) {
 // A project file under .devenv/ must not take the place of devenv's own Dockerfile
 // or CA files in the build context.
 func TestWriteBuildContextNoDuplicateNames(t *testing.T) {
-	t.Skip("bug: env/fingerprint.go WriteBuildContext writes a dependency named .devenv/Dockerfile (or .devenv/ca.pem, .devenv/ca.sh) as a second tar entry with the same name as devenv's own; the engine keeps the last, so the project's file replaces the generated Dockerfile; env/spec.go Resolve accepts such dependencies")
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, []byte("cert"), 0o644); err != nil {
 		t.Fatal(err)

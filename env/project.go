@@ -180,7 +180,7 @@ func explainBuildError(err error, p *Project) error {
 	var be *engine.BuildError
 	switch {
 	case strings.Contains(low, "failed to resolve source metadata") || strings.Contains(low, "pull access denied") ||
-		strings.Contains(low, "manifest unknown") || (strings.Contains(low, "not found") && strings.Contains(low, p.Spec.Base)) ||
+		strings.Contains(low, "manifest unknown") || (strings.Contains(low, "not found") && strings.Contains(low, strings.ToLower(p.Spec.Base))) ||
 		strings.Contains(low, "failed to do request") || strings.Contains(low, "no such host"):
 		return fmt.Errorf("base image %s is not on this engine and could not be pulled: `docker pull %s`, or set base in %s to an image you have",
 			p.Spec.Base, p.Spec.Base, p.Spec.ConfigPath)

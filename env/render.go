@@ -67,8 +67,18 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return "", fmt.Errorf("template %s: %w", s.Template, err)
 	}
-	return strings.TrimLeft(buf.String(), "\n") + "\n", nil
+	text := strings.TrimLeft(buf.String(), "\n") + "\n"
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) > maxLine {
+			return "", fmt.Errorf("devenv.toml makes a Dockerfile line of %d KiB (%.40s...), over BuildKit's 64 KiB limit: move long commands into a script in the project and run that, or split long package lists",
+				len(line)/1024, line)
+		}
+	}
+	return text, nil
 }
+
+// maxLine is what BuildKit's parser takes in one line, with room for its own prefix.
+const maxLine = 65535 - 64
 
 type renderData struct {
 	Source   string

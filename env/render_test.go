@@ -337,7 +337,6 @@ func TestGroupByDir(t *testing.T) {
 // requirements-dev.txt usually starts with "-r requirements.txt": the file it names
 // must be in the image before pip reads it.
 func TestRenderPythonIncludedRequirementsCopiedFirst(t *testing.T) {
-	t.Skip("bug: env/stacks.go python groups install each requirements*.txt in name order, each group copying only its own file; requirements-dev.txt sorts before requirements.txt, so `pip install -r requirements-dev.txt` runs before requirements.txt is copied and fails on its \"-r requirements.txt\" line")
 	s := mustResolve(t, "template = \"python\"\n", map[string]string{
 		"requirements.txt":     "flask\n",
 		"requirements-dev.txt": "-r requirements.txt\npytest\n",

@@ -322,11 +322,19 @@ func resolveUser(value string, host Host) (User, error) {
 	if m == nil {
 		return User{}, fmt.Errorf("user %q must be \"host\" (your own UID and GID), \"root\", or \"UID:GID\" like \"1000:1000\"", value)
 	}
-	uid, _ := strconv.Atoi(m[1])
-	gid := uid
-	if m[2] != "" {
-		gid, _ = strconv.Atoi(m[2])
+	// IDs are 32-bit, and 2^32-1 means "no ID" to the kernel.
+	uid64, err := strconv.ParseUint(m[1], 10, 32)
+	if err != nil || uid64 == 1<<32-1 {
+		return User{}, fmt.Errorf("user %q: UID %s is out of range (0 to 4294967294)", value, m[1])
 	}
+	gid64 := uid64
+	if m[2] != "" {
+		gid64, err = strconv.ParseUint(m[2], 10, 32)
+		if err != nil || gid64 == 1<<32-1 {
+			return User{}, fmt.Errorf("user %q: GID %s is out of range (0 to 4294967294)", value, m[2])
+		}
+	}
+	uid, gid := int(uid64), int(gid64)
 	if uid == 0 {
 		return User{Name: "root", Home: "/root", GID: gid}, nil
 	}
@@ -385,6 +393,9 @@ func expandFiles(root string, patterns []string, optional bool) ([]string, error
 // checkInside makes sure rel is a regular file whose real location is in the project,
 // so a symlink cannot carry a file from elsewhere on the host into the build.
 func checkInside(root, rel string) error {
+	if rel == contextDir || strings.HasPrefix(rel, contextDir+"/") {
+		return fmt.Errorf("dependency %s is in %s, the folder name devenv keeps for its own files in the build: move or rename it", rel, contextDir)
+	}
 	if badPathChars.MatchString(rel) || strings.Contains(rel, `"`) {
 		return fmt.Errorf("dependency %q has a character devenv cannot copy safely ($ * ? [ ] \\ \" or a control character): rename the file", rel)
 	}

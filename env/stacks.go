@@ -23,11 +23,17 @@ var stacks = map[string]stack{
 		base:   "python:3.12-slim",
 		caches: []string{"/root/.cache/pip"},
 		groups: func(root string) []DependencyGroup {
-			var groups []DependencyGroup
-			for _, f := range globAll(root, "requirements*.txt") {
-				groups = append(groups, DependencyGroup{Files: []string{f}, Install: []string{"pip install -r " + shellQuote(f)}, Optional: true})
+			// One group: requirements-dev.txt often starts with -r requirements.txt,
+			// so every file must be there before pip reads any of them.
+			files := globAll(root, "requirements*.txt")
+			if len(files) == 0 {
+				return []DependencyGroup{{Files: []string{"requirements.txt"}, Install: []string{"pip install -r requirements.txt"}, Optional: true}}
 			}
-			return groups
+			install := "pip install"
+			for _, f := range files {
+				install += " -r " + shellQuote(f)
+			}
+			return []DependencyGroup{{Files: files, Install: []string{install}, Optional: true}}
 		},
 	},
 	"node": {

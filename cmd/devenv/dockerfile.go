@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,9 +51,13 @@ func dockerfileRun(opts *dockerfileOptions) error {
 		_, err := fmt.Fprint(opts.io.Out, p.Dockerfile)
 		return err
 	}
-	if err := os.WriteFile(opts.output, []byte(p.Dockerfile), 0o644); err != nil {
+	out := opts.output
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(opts.dir, out) // -C DIR: as if started there
+	}
+	if err := os.WriteFile(out, []byte(p.Dockerfile), 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", opts.output, err)
 	}
-	fmt.Fprintf(opts.io.ErrOut, "wrote %s\n", opts.output)
+	fmt.Fprintf(opts.io.ErrOut, "wrote %s\n", out)
 	return nil
 }
