@@ -35,6 +35,8 @@ type Config struct {
 	TrustHostCA  *bool
 	PassEnv      []string
 	Env          map[string]string
+	Watch        bool   // shell watches the inputs as `devenv shell --watch` does
+	OnChange     string // what a watching shell does after a rebuild
 
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
@@ -188,6 +190,14 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			c.TrustHostCA = &b
 		case "env":
 			c.Env, err = d.envTable(k, v)
+		case "watch":
+			b, ok := v.(bool)
+			if !ok {
+				err = d.errf(k, "", "%q must be true or false, not %s", k, describe(v))
+			}
+			c.Watch = b
+		case "on_change":
+			c.OnChange, err = d.str(k, v)
 		case "dependencies":
 			c.Dependencies, err = d.dependencies(k, v)
 		default:
@@ -229,7 +239,7 @@ func clampCol(data []byte, line, col int) int {
 // configKeys are the top-level keys of devenv.toml, for suggestions.
 var configKeys = []string{
 	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
-	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env",
+	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change",
 }
 
 // decoder turns the generic TOML value tree into Config fields with errors placed in

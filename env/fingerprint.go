@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -57,8 +56,8 @@ func ImageTag(name, fingerprint string) string { return "devenv/" + name + ":" +
 // DockerfilePath is where the Dockerfile sits in the build context.
 const DockerfilePath = contextDir + "/Dockerfile"
 
-// WriteBuildContext writes the build context as a tar stream: the Dockerfile, the CA
-// bundle when trusted, and the dependency files. Never the source tree: it is bind
+// WriteBuildContext writes the build context as a tar stream: the Dockerfile and the
+// dependency files (the CA bundle travels as a BuildKit secret, see BuildSecrets). Never the source tree: it is bind
 // mounted at run time, so the context stays as small as the manifests whatever the
 // size of the repository.
 func WriteBuildContext(w io.Writer, s *Spec, dockerfile string) error {
@@ -91,14 +90,6 @@ func WriteBuildContext(w io.Writer, s *Spec, dockerfile string) error {
 
 	if err := addString(DockerfilePath, dockerfile); err != nil {
 		return err
-	}
-	if s.CABundle != "" {
-		if err := addFile(path.Join(contextDir, path.Base(CAPath)), s.CABundle); err != nil {
-			return fmt.Errorf("cannot read the host's CA bundle %s: %w (set trust_host_ca = false to build without it)", s.CABundle, err)
-		}
-		if err := addString(path.Join(contextDir, caScript), CAScript()); err != nil {
-			return err
-		}
 	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {

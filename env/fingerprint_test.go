@@ -260,10 +260,8 @@ install = "npm ci"
 				"libs/a/package.json": `{"name":"a"}`,
 				"libs/b/package.json": `{"name":"b"}`,
 			}
-			if withCA {
-				want[".devenv/ca.pem"] = caText
-				want[".devenv/ca.sh"] = CAScript()
-			}
+			// The CA bundle is a build secret, never part of the context.
+			_ = withCA
 			if got := slices.Sorted(maps.Keys(entries)); !slices.Equal(got, slices.Sorted(maps.Keys(want))) || len(names) != len(want) {
 				t.Fatalf("build context holds %q, want exactly %q", names, slices.Sorted(maps.Keys(want)))
 			}
@@ -327,9 +325,9 @@ func TestWriteBuildContextDeterministic(t *testing.T) {
 	}
 }
 
-func TestWriteBuildContextMissingCABundle(t *testing.T) {
+func TestBuildSecretsMissingCABundle(t *testing.T) {
 	s := mustResolve(t, "", nil, Host{UID: 1000, GID: 1000, CABundle: filepath.Join(t.TempDir(), "gone.pem")})
-	err := WriteBuildContext(io.Discard, s, "FROM x\n")
+	_, err := BuildSecrets(s, true)
 	wantErr(t, err, "cannot read the host's CA bundle", "gone.pem", "set trust_host_ca = false to build without it")
 }
 

@@ -169,12 +169,13 @@ func checkDockerfile(t testing.TB, s *Spec, opt RenderOptions, text string) {
 		allowedFlags["--mount=type=cache,target=/var/cache/apt,sharing=locked"] = true
 		allowedFlags["--mount=type=cache,target=/var/lib/apt/lists,sharing=locked"] = true
 		if s.CABundle != "" {
-			allowedFlags["--mount=type=bind,source=.devenv,target=/run/devenv"] = true
+			allowedFlags["--mount=type=secret,id=devenv-ca,target=/run/devenv/ca.pem"] = true
+			allowedFlags["--mount=type=secret,id=devenv-ca-env,target=/run/devenv/ca.sh"] = true
 		}
 	}
 	prefix := ""
 	if opt.BuildKit && s.CABundle != "" {
-		prefix = ". /run/devenv/ca.sh\n"
+		prefix = "if [ -f /run/devenv/ca.sh ]; then . /run/devenv/ca.sh; fi\n"
 	}
 
 	i := 0

@@ -110,6 +110,10 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
 	}
+	secrets, err := BuildSecrets(p.Spec, opt.Info.BuildKit)
+	if err != nil {
+		return false, err
+	}
 	labels := p.Labels()
 	digests, err := inputDigests(p.Spec, p.Dockerfile)
 	if err != nil {
@@ -129,6 +133,7 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		Tag:        p.Tag,
 		Labels:     labels,
 		BuildArgs:  proxyBuildArgs(),
+		Secrets:    secrets,
 		BuildKit:   opt.Info.BuildKit,
 		Progress:   orDiscard(opt.Progress),
 		Plain:      opt.Plain,
@@ -137,6 +142,19 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		return false, explainBuildError(err, p)
 	}
 	return true, nil
+}
+
+// BuildSecrets are the host's CA bundle and the script that points the tools at it,
+// for build steps to mount; nil when the bundle is not trusted or BuildKit is absent.
+func BuildSecrets(s *Spec, buildKit bool) (map[string][]byte, error) {
+	if s.CABundle == "" || !buildKit {
+		return nil, nil
+	}
+	bundle, err := os.ReadFile(s.CABundle)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the host's CA bundle %s: %w (set trust_host_ca = false to build without it)", s.CABundle, err)
+	}
+	return map[string][]byte{CASecret: bundle, CAScriptSecret: []byte(CAScript())}, nil
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -419,12 +419,17 @@ func TestEnsureImageCAContext(t *testing.T) {
 	}
 	p := testProject(t, "", nil, Host{UID: 1000, GID: 1000, CABundle: ca})
 	eng := &fakeEngine{}
-	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{}); err != nil {
+	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{Info: engine.Info{BuildKit: true}}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{".devenv/Dockerfile": p.Dockerfile, ".devenv/ca.pem": "cert", ".devenv/ca.sh": CAScript()}
+	// The bundle travels as a BuildKit secret: the context holds the Dockerfile alone.
+	want := map[string]string{".devenv/Dockerfile": p.Dockerfile}
 	if !maps.Equal(eng.contexts[0], want) {
 		t.Errorf("build context holds %q, want %q", slices.Sorted(maps.Keys(eng.contexts[0])), slices.Sorted(maps.Keys(want)))
+	}
+	wantSecrets := map[string][]byte{CASecret: []byte("cert"), CAScriptSecret: []byte(CAScript())}
+	if got := eng.builds[0].Secrets; len(got) != 2 || string(got[CASecret]) != "cert" || string(got[CAScriptSecret]) != string(wantSecrets[CAScriptSecret]) {
+		t.Errorf("build secrets = %q, want %q", got, wantSecrets)
 	}
 }
 

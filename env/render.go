@@ -15,6 +15,14 @@ import (
 // CAPath is where the host's CA bundle appears during build steps and in the container.
 const CAPath = "/run/devenv/ca.pem"
 
+// Secret ids under which the host's CA bundle and the script that points the tools
+// at it reach build steps: BuildKit secrets, delivered through the build's session,
+// never part of the build context or of any layer.
+const (
+	CASecret       = "devenv-ca"
+	CAScriptSecret = "devenv-ca-env"
+)
+
 // contextDir is the folder of the build context that holds devenv's own files (the
 // Dockerfile, the CA bundle), apart from the project's dependency files.
 const contextDir = ".devenv"
@@ -125,7 +133,8 @@ func runMounts(s *Spec, opt RenderOptions) string {
 		fmt.Fprintf(&b, "--mount=type=cache,target=%s ", c)
 	}
 	if s.CABundle != "" {
-		fmt.Fprintf(&b, "--mount=type=bind,source=%s,target=%s ", contextDir, path.Dir(CAPath))
+		fmt.Fprintf(&b, "--mount=type=secret,id=%s,target=%s ", CASecret, CAPath)
+		fmt.Fprintf(&b, "--mount=type=secret,id=%s,target=%s ", CAScriptSecret, caScriptPath)
 	}
 	return b.String()
 }
@@ -144,14 +153,15 @@ func caPrefix(s *Spec, opt RenderOptions) string {
 	if s.CABundle == "" || !opt.BuildKit {
 		return ""
 	}
-	return ". " + path.Join(path.Dir(CAPath), caScript) + "\n"
+	// Guarded: built by hand (`devenv dockerfile -o`) without the secrets, the step
+	// runs as it would without devenv.
+	return "if [ -f " + caScriptPath + " ]; then . " + caScriptPath + "; fi\n"
 }
 
-// caScript is the file of the build context, beside the bundle, that points the
-// common tools at it.
-const caScript = "ca.sh"
+// caScriptPath is where build steps find the script that points the tools at the bundle.
+var caScriptPath = path.Join(path.Dir(CAPath), "ca.sh")
 
-// CAScript is the text of caScript.
+// CAScript is the text of the script at caScriptPath.
 func CAScript() string {
 	var b strings.Builder
 	b.WriteString("export")

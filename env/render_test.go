@@ -204,7 +204,7 @@ func TestRenderCAOnlyWithBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDockerfile(t, sWithout, RenderOptions{BuildKit: true}, dfWithout)
-	if !strings.Contains(dfWith, "--mount=type=bind,source=.devenv,target=/run/devenv") || !strings.Contains(dfWith, `. /run/devenv/ca.sh\n`) {
+	if !strings.Contains(dfWith, "--mount=type=secret,id=devenv-ca,target=/run/devenv/ca.pem") || !strings.Contains(dfWith, `. /run/devenv/ca.sh; fi\n`) {
 		t.Errorf("with a CA bundle the build steps do not use it:\n%s", dfWith)
 	}
 	if strings.Contains(dfWithout, "/run/devenv") {

@@ -33,6 +33,8 @@ type Spec struct {
 	PassEnv  []string
 	Ports    []string
 	User     User
+	Watch    bool
+	OnChange OnChange
 
 	// Root is the project root on the host; ConfigPath its devenv.toml.
 	Root       string
@@ -46,6 +48,15 @@ type Spec struct {
 	// CAMissing is set when trust_host_ca is on but no bundle was found on the host.
 	CAMissing bool
 }
+
+// OnChange is what a watching shell does once the image was rebuilt.
+type OnChange string
+
+const (
+	OnChangeNotify  OnChange = "notify"
+	OnChangeApply   OnChange = "apply"
+	OnChangeRestart OnChange = "restart"
+)
 
 // Group is a dependency group resolved to concrete files, relative to the root with
 // forward slashes, sorted.
@@ -247,6 +258,16 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		return nil, d.errf("user", "", "%v", err)
 	}
 	s.User = u
+
+	s.Watch = c.Watch
+	switch OnChange(c.OnChange) {
+	case "", OnChangeNotify:
+		s.OnChange = OnChangeNotify
+	case OnChangeApply, OnChangeRestart:
+		s.OnChange = OnChange(c.OnChange)
+	default:
+		return nil, d.errf("on_change", "", "on_change %q must be \"notify\" (say so), \"apply\" (install into the running shell) or \"restart\" (offer a new shell)", c.OnChange)
+	}
 
 	if c.TrustHostCA == nil || *c.TrustHostCA {
 		s.CABundle = host.CABundle

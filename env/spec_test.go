@@ -10,7 +10,7 @@ import (
 )
 
 func TestResolveTemplateDefaults(t *testing.T) {
-	const npmMove = "mv node_modules /node_modules"
+	const npmMove = "rm -rf /node_modules && mv node_modules /node_modules"
 	tests := []struct {
 		name     string
 		template string

@@ -43,7 +43,7 @@ var stacks = map[string]stack{
 			// node_modules moves to /node_modules: the bind mount hides the working
 			// directory's own, and Node looks in every parent directory, so both
 			// require() and import find the packages from anywhere under the workdir.
-			const move = "mv node_modules /node_modules"
+			const move = "rm -rf /node_modules && mv node_modules /node_modules"
 			switch {
 			case exists(root, "pnpm-lock.yaml"):
 				return []DependencyGroup{{Files: []string{"package.json", "pnpm-lock.yaml"}, Install: []string{"corepack enable && pnpm install --frozen-lockfile", move}, Optional: true}}

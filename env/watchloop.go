@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,7 +28,27 @@ type WatchOptions struct {
 	Clock watch.Clock
 	// Started, when set, is called once the watcher is watching (tests, benchmarks).
 	Started func(dirs []string)
+	// OnEvent, when set, is told of each rebuild's start and end.
+	OnEvent func(WatchEvent)
 }
+
+// WatchEvent is a rebuild starting or ending.
+type WatchEvent struct {
+	Kind    WatchEventKind
+	Project *Project // the project as of the change
+	// Changed are the inputs changed since the last good image.
+	Changed []string
+	Err     error // for WatchFailed
+}
+
+// WatchEventKind tells rebuild events apart.
+type WatchEventKind int
+
+const (
+	WatchRebuilding WatchEventKind = iota
+	WatchReady
+	WatchFailed
+)
 
 // Watch keeps the project's image in step with its inputs until ctx ends: on each
 // change it recomputes the fingerprint and builds only when it moved; a change during
@@ -55,6 +76,13 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 	batches := watch.Debounce(watchCtx, w.Events(), opt.Quiet, 10*opt.Quiet+time.Second, opt.Clock)
 
 	say := func(format string, args ...any) { fmt.Fprintf(opt.Out, "devenv watch: "+format+"\n", args...) }
+	// changedSince are the inputs changed since the last good image, in order.
+	var changedSince []string
+	event := func(kind WatchEventKind, p *Project, err error) {
+		if opt.OnEvent != nil {
+			opt.OnEvent(WatchEvent{Kind: kind, Project: p, Changed: append([]string(nil), changedSince...), Err: err})
+		}
+	}
 	say("watching %s (%d directories); Ctrl-C to stop", strings.Join(p.Spec.WatchPatterns, ", "), len(w.WatchedDirs()))
 	if opt.Started != nil {
 		opt.Started(w.WatchedDirs())
@@ -113,6 +141,11 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 				continue
 			}
 			say("changed: %s", strings.Join(changed, ", "))
+			for _, c := range changed {
+				if !slices.Contains(changedSince, c) {
+					changedSince = append(changedSince, c)
+				}
+			}
 			next, err := LoadProject(opt.Dir, opt.Host, renderOpt)
 			if err != nil {
 				say("%v", err)
@@ -135,9 +168,11 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 			}
 			if next.Tag == good {
 				say("no change to the environment (%s)", good)
+				changedSince = nil
 				continue
 			}
 			say("rebuilding %s", next.Tag)
+			event(WatchRebuilding, next, nil)
 			startBuild(next)
 		case r := <-done:
 			building = nil
@@ -145,12 +180,17 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 			case r.err == nil && r.skipped:
 				good = r.p.Tag
 				say("ready: %s (already built)", r.p.Tag)
+				event(WatchReady, r.p, nil)
+				changedSince = nil
 			case r.err == nil:
 				good = r.p.Tag
 				say("ready: %s in %.1fs", r.p.Tag, r.took.Seconds())
+				event(WatchReady, r.p, nil)
+				changedSince = nil
 			case errors.Is(r.err, context.Canceled):
 			default:
 				say("build failed: %v", r.err)
+				event(WatchFailed, r.p, r.err)
 				if tail := lastLines(r.log.String(), 12); tail != "" && opt.Progress == nil {
 					fmt.Fprintln(opt.Out, tail)
 				}

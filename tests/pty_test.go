@@ -29,7 +29,8 @@ const ptyDeadline = 90 * time.Second
 //	pty [-exit=N] DIALOG CMD [ARGS...]
 //
 // Each dialog line is "expect REGEXP" (wait, with a deadline, for output matching it
-// after the previous match) or "send TEXT" (type TEXT and Enter). The whole output is
+// after the previous match), "send TEXT" (type TEXT and Enter) or "host CMD" (run CMD
+// with sh on the host, as a person would in another terminal). The whole output is
 // saved to $WORK/pty.out. After the command ends, its exit status must be N (default 0)
 // and the terminal's modes must be what they were before it started.
 func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
@@ -69,6 +70,11 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 			mu.Lock()
 			out.Write(buf[:n])
 			mu.Unlock()
+			// Answer "where is the cursor?" as a real terminal does: line editors
+			// (busybox ash, readline) wait for the answer before taking input.
+			for range bytes.Count(buf[:n], []byte("\x1b[6n")) {
+				_, _ = ptmx.Write([]byte("\x1b[1;1R"))
+			}
 			if err != nil {
 				return
 			}
@@ -107,6 +113,13 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 		case "send":
 			_, err := ptmx.Write([]byte(arg + "\r"))
 			ts.Check(err)
+		case "host":
+			// host CMD: run a shell command on the host, in the script's directory.
+			sh := exec.Command("sh", "-c", arg)
+			sh.Dir = cmd.Dir
+			if out, err := sh.CombinedOutput(); err != nil {
+				ts.Fatalf("pty: host %q: %v: %s", arg, err, out)
+			}
 		case "", "#":
 		default:
 			ts.Fatalf("pty dialog: unknown verb %q", verb)

@@ -463,7 +463,7 @@ func TestBuildAndRunWithFakeEngine(t *testing.T) {
 	if len(eng.builds) != 1 || !strings.HasPrefix(eng.builds[0].Tag, "devenv/web:") {
 		t.Fatalf("builds = %+v", eng.builds)
 	}
-	if want := []string{".devenv/Dockerfile", ".devenv/ca.pem", ".devenv/ca.sh", "requirements.txt"}; !slices.Equal(eng.contexts[0], want) {
+	if want := []string{".devenv/Dockerfile", "requirements.txt"}; !slices.Equal(eng.contexts[0], want) {
 		t.Errorf("build context = %q", eng.contexts[0])
 	}
 	if !strings.Contains(errOut.String(), "built "+eng.builds[0].Tag) {

@@ -19,12 +19,14 @@ type runOptions struct {
 	rebuild  bool
 	progress string
 	noTTY    bool
+	watch    bool
 }
 
 var runFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "rebuild", Usage: "build the image first even when it is up to date"},
 	&cli.BoolFlag{Name: "no-tty", Aliases: []string{"T"}, Usage: "no terminal in the container even when devenv has one"},
 	progressFlag,
+	&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "rebuild in the background while the shell runs when devenv.toml or a dependency file changes (on_change says what then)"},
 }
 
 func newShellCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.Command {
@@ -65,7 +67,7 @@ func runAction(c *cli.Context, f *factory, cmd []string, runF func(context.Conte
 	if err != nil {
 		return err
 	}
-	opts := &runOptions{io: f.io, dir: dir, cmd: cmd, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty")}
+	opts := &runOptions{io: f.io, dir: dir, cmd: cmd, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
 	if err := checkProgress(opts.progress); err != nil {
 		return err
 	}
@@ -84,7 +86,8 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	if err != nil {
 		return err
 	}
-	if _, err := env.EnsureImage(ctx, eng, p, buildOpts(opts.io, info, opts.rebuild, opts.progress)); err != nil {
+	build := buildOpts(opts.io, info, opts.rebuild, opts.progress)
+	if _, err := env.EnsureImage(ctx, eng, p, build); err != nil {
 		return err
 	}
 	tty := opts.io.Interactive() && !opts.noTTY
@@ -110,7 +113,13 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	f.forwardSignals(true)
 	defer f.forwardSignals(false)
 	runOpts.Signals = f.signals
-	return env.Run(ctx, eng, p, runOpts)
+	return env.RunShell(ctx, eng, p, env.ShellOptions{
+		RunOptions: runOpts,
+		Watch:      opts.watch || p.Spec.Watch,
+		Host:       env.CurrentHost(),
+		Build:      build,
+		Notice:     opts.io.ErrOut,
+	})
 }
 
 // loadWithEngine asks the engine what it supports, then loads the project for it.

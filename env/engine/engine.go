@@ -131,6 +131,10 @@ type BuildRequest struct {
 	Progress io.Writer
 	// Plain forces plain lines even on a terminal.
 	Plain bool
+	// Secrets are id -> contents, for `RUN --mount=type=secret,id=...` steps. They are
+	// delivered through a BuildKit session, never in the context or the image. Only
+	// with BuildKit: without it they are ignored. At most 500 KiB each.
+	Secrets map[string][]byte
 }
 
 // BuildError is a build that ran and failed, with the engine's message (which names
@@ -152,6 +156,15 @@ func (d *Docker) Build(ctx context.Context, req BuildRequest) error {
 	}
 	if req.BuildKit {
 		opts.Version = build.BuilderBuildKit
+	}
+	if req.BuildKit && len(req.Secrets) > 0 {
+		sess, err := d.startSession(ctx, req.Tag, req.Secrets)
+		if err != nil {
+			return err
+		}
+		// Closed when the build ends, whether it succeeded, failed or was cancelled.
+		defer func() { _ = sess.close() }()
+		opts.SessionID = sess.s.ID()
 	}
 	resp, err := d.cli.ImageBuild(ctx, req.Context, opts)
 	if err != nil {
@@ -389,4 +402,38 @@ func (d *Docker) Images(ctx context.Context, labels map[string]string) ([]Image,
 		out = append(out, Image{ID: im.ID, Tags: im.RepoTags, Labels: im.Labels, Created: time.Unix(im.Created, 0)})
 	}
 	return out, nil
+}
+
+// RemoveImage removes the image under ref (the tag, and the image when no other tag
+// holds it). An image already gone is no error.
+func (d *Docker) RemoveImage(ctx context.Context, ref string) error {
+	_, err := d.cli.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	if err != nil && !errdefs.IsNotFound(err) {
+		return d.wrap(err)
+	}
+	return nil
+}
+
+// Exec runs cmd in a running container and waits for it; its output, both streams,
+// goes to out. The result is the command's exit status.
+func (d *Docker) Exec(ctx context.Context, containerName string, cmd []string, user string, env []string, out io.Writer) (int, error) {
+	created, err := d.cli.ContainerExecCreate(ctx, containerName, container.ExecOptions{
+		Cmd: cmd, User: user, Env: env, AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	attach, err := d.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	defer attach.Close()
+	if _, err := stdcopy.StdCopy(out, out, attach.Reader); err != nil && ctx.Err() == nil {
+		return 0, fmt.Errorf("reading the command's output: %w", err)
+	}
+	inspect, err := d.cli.ContainerExecInspect(ctx, created.ID)
+	if err != nil {
+		return 0, d.wrap(err)
+	}
+	return inspect.ExitCode, nil
 }

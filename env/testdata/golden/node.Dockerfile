@@ -5,6 +5,6 @@ ENV PATH=/node_modules/.bin:$PATH NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FU
 WORKDIR /workspace
 COPY ["package-lock.json","package.json","/workspace/"]
 RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/yarn --mount=type=cache,target=/root/.local/share/pnpm/store ["/bin/sh","-c","npm ci"]
-RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/yarn --mount=type=cache,target=/root/.local/share/pnpm/store ["/bin/sh","-c","mv node_modules /node_modules"]
+RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/yarn --mount=type=cache,target=/root/.local/share/pnpm/store ["/bin/sh","-c","rm -rf /node_modules && mv node_modules /node_modules"]
 RUN ["/bin/sh","-c","set -e\nuid=1000 gid=1000 name=dev home=/home/dev\ngrep -q \"^[^:]*:[^:]*:$gid:\" /etc/group || echo \"$name:x:$gid:\" >> /etc/group\nif ! grep -q \"^[^:]*:[^:]*:$uid:\" /etc/passwd; then\n  grep -q \"^$name:\" /etc/passwd && name=devenv-$uid\n  echo \"$name:x:$uid:$gid:devenv user:$home:/bin/sh\" >> /etc/passwd\nfi\nmkdir -p \"$home\" && chown \"$uid:$gid\" \"$home\" && chmod 755 \"$home\""]
 
