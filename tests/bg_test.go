@@ -55,7 +55,8 @@ func cmdBg(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // waitlog [-count=N] NAME REGEXP: wait until NAME.log has at least N (default 1) lines
-// matching REGEXP. ! waitlog checks the log has no such line now.
+// matching REGEXP. ! waitlog [-count=N] checks the log has fewer than N (default 1)
+// such lines now.
 func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 	count := 1
 	if len(args) > 0 && len(args[0]) > 7 && args[0][:7] == "-count=" {
@@ -74,8 +75,8 @@ func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 		data, _ := os.ReadFile(path)
 		n := len(re.FindAllIndex(data, -1))
 		if neg {
-			if n > 0 {
-				ts.Fatalf("%s.log has %d lines matching %q:\n%s", args[0], n, args[1], data)
+			if n >= count {
+				ts.Fatalf("%s.log has %d lines matching %q, want fewer than %d:\n%s", args[0], n, args[1], count, data)
 			}
 			return
 		}
