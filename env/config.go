@@ -183,19 +183,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		case "pass_env":
 			c.PassEnv, err = d.strs(k, v, `pass_env = ["GITHUB_TOKEN"]`)
 		case "trust_host_ca":
-			b, ok := v.(bool)
-			if !ok {
-				err = d.errf(k, "", "%q must be true or false, not %s", k, describe(v))
-			}
+			var b bool
+			b, err = d.boolean(k, v)
 			c.TrustHostCA = &b
 		case "env":
 			c.Env, err = d.envTable(k, v)
 		case "watch":
-			b, ok := v.(bool)
-			if !ok {
-				err = d.errf(k, "", "%q must be true or false, not %s", k, describe(v))
-			}
-			c.Watch = b
+			c.Watch, err = d.boolean(k, v)
 		case "on_change":
 			c.OnChange, err = d.str(k, v)
 		case "dependencies":
@@ -295,6 +289,14 @@ func (d decoder) str(key string, v any) (string, error) {
 		return "", d.errf(key, "", "%q must be a string in quotes, not %s", key, describe(v))
 	}
 	return s, nil
+}
+
+func (d decoder) boolean(key string, v any) (bool, error) {
+	b, ok := v.(bool)
+	if !ok {
+		return false, d.errf(key, "", "%q must be true or false (no quotes), not %s", key, describe(v))
+	}
+	return b, nil
 }
 
 func (d decoder) strs(key string, v any, example string) ([]string, error) {

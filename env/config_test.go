@@ -122,7 +122,7 @@ func TestParseConfigWrongTypes(t *testing.T) {
 		{"packages item", "packages = [\"git\", 2]\n", ":1:1: ", `"packages" item 2 must be a string in quotes, not the number 2`},
 		{"ports string", "ports = \"8000\"\n", ":1:1: ", `"ports" must be a list of strings: write ports = ["8000"]`},
 		{"pass_env table", "pass_env = { A = 1 }\n", ":1:1: ", `"pass_env" must be a list of strings, like pass_env = ["GITHUB_TOKEN"]; got a table`},
-		{"trust_host_ca string", "name = \"x\"\n\ntrust_host_ca = \"yes\"\n", ":3:1: ", `"trust_host_ca" must be true or false, not the string "yes"`},
+		{"trust_host_ca string", "name = \"x\"\n\ntrust_host_ca = \"yes\"\n", ":3:1: ", `"trust_host_ca" must be true or false (no quotes), not the string "yes"`},
 		{"env list value", "name = \"x\"\n\n[env]\nA = \"1\"\nX = [1]\n", ":5:1: ", `[env] X must be a string, not a list`},
 		{"env not a table", "env = \"A=1\"\n", ":1:1: ", `"env" must be a table: write [env] on its own line, then NAME = "value" lines`},
 		{"install number", "install = 3\n", ":1:1: ", `"install" must be a list of strings, like install = ["make deps"]; got the number 3`},
