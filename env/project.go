@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/devenv/devenv/env/engine"
 )
 
@@ -106,6 +108,18 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		if ok {
 			return false, nil
 		}
+		// Two commands started at once on a stale project build it once: the second
+		// waits for the first and then finds the image.
+		unlock, err := lockBuild(ctx, p.Tag)
+		if err != nil {
+			return false, err
+		}
+		defer unlock()
+		if ok, err := eng.ImageExists(ctx, p.Tag); err != nil {
+			return false, err
+		} else if ok {
+			return false, nil
+		}
 	}
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
@@ -142,6 +156,32 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		return false, explainBuildError(err, p)
 	}
 	return true, nil
+}
+
+// lockBuild takes a per-image lock in the user's cache directory, waiting for another
+// devenv that builds the same image. Without a cache directory it does not lock.
+func lockBuild(ctx context.Context, tag string) (func(), error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return func() {}, nil
+	}
+	dir = filepath.Join(dir, "devenv", "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return func() {}, nil
+	}
+	name := strings.NewReplacer("/", "_", ":", "_").Replace(tag) + ".lock"
+	lock := flock.New(filepath.Join(dir, name))
+	ok, err := lock.TryLockContext(ctx, 100*time.Millisecond)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return func() {}, nil // a lock that cannot be taken must not stop a build
+	}
+	if !ok {
+		return func() {}, nil
+	}
+	return func() { _ = lock.Unlock() }, nil
 }
 
 // BuildSecrets are the host's CA bundle and the script that points the tools at it,
