@@ -30,6 +30,11 @@ if ! engine_answers; then
     log "DOCKER_HOST=$DOCKER_HOST does not answer; unset it to start a local engine"
     exit 1
   fi
+  # An engine killed without a chance to clean up leaves its pid file, and a new one
+  # refuses to start while it is there.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
   log "starting dockerd (log: /tmp/devenv-dockerd.log)"
   # setsid: the engine must outlive this script and the shell that ran it.
   setsid dockerd >/tmp/devenv-dockerd.log 2>&1 < /dev/null &
