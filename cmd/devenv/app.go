@@ -133,6 +133,7 @@ func newApp(f *factory) *cli.App {
 			newRunCmd(f, nil),
 			newWatchCmd(f, nil),
 			newStatusCmd(f, nil),
+			newExportCmd(f, nil),
 		},
 		// urfave/cli would call os.Exit itself; exit codes are decided in run.
 		ExitErrHandler: func(*cli.Context, error) {},
