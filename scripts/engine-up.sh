@@ -16,8 +16,8 @@ need_packages=()
 command -v docker >/dev/null 2>&1 || need_packages+=(docker.io)
 engine_answers || command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
-  || need_packages+=(busybox-static)
+# The image needs a busybox that runs without shared libraries.
+dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
