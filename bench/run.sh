@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# devenv benchmarks: warm start, repository-size independence, build-context size.
+# devenv benchmarks: warm start, repository-size independence, build-context size,
+# `devenv watch` latency and footprint, the rebuild after a new Go module.
 #
-#   bash bench/run.sh                 # full: 1 GB / 50,000-file junk tree, 20 runs each
-#   BENCH_QUICK=1 bash bench/run.sh   # smoke: 64 MB / 2,000 files, 5 runs each
+#   bash bench/run.sh                 # full: 1 GB / 50,000-file junk tree, 20 runs each, 20 watch saves
+#   BENCH_QUICK=1 bash bench/run.sh   # smoke: 64 MB / 2,000 files, 5 runs each, 5 watch saves
 #
 # Environment (all optional):
 #   BENCH_QUICK=1        small junk tree and 5 runs (each default below can still be overridden)
@@ -15,6 +16,11 @@
 #                        (default 2: A B B A; 1: plain A B). hyperfine runs each command's
 #                        runs back to back, so with 1 block the first command pays for drift.
 #   BENCH_SKIP_REF_BUILD=1  skip the plain `docker build` of the junk tree (the slow reference)
+#   BENCH_WATCH_SAVES    saves of deps.txt under `devenv watch`  (default 20; quick 5)
+#   BENCH_WATCH_SPACING  seconds from one save to the next      (default 2.5)
+#   BENCH_WATCH_IDLE     seconds of the idle-CPU window          (default 10)
+#   BENCH_SKIP_WATCH=1   skip the `devenv watch` rows (4a-4d)
+#   BENCH_SKIP_GO=1      skip the examples/go incremental rebuild rows (5a, 5b)
 #   BENCH_KEEP_IMAGES=1  keep the bench images (devenv/bench-*) at the end
 #   BENCH_STRICT=1       exit 1 when a measurement misses its target
 #
@@ -32,19 +38,28 @@ die() { log "error: $*"; exit 1; }
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   JUNK_MB=${BENCH_JUNK_MB:-64}; JUNK_FILES=${BENCH_JUNK_FILES:-2000}; RUNS=${BENCH_RUNS:-5}
+  WATCH_SAVES=${BENCH_WATCH_SAVES:-5}
 else
   JUNK_MB=${BENCH_JUNK_MB:-1024}; JUNK_FILES=${BENCH_JUNK_FILES:-50000}; RUNS=${BENCH_RUNS:-20}
+  WATCH_SAVES=${BENCH_WATCH_SAVES:-20}
 fi
 WARMUP=${BENCH_WARMUP:-3}
 BLOCKS=${BENCH_BLOCKS:-2}
-for v in JUNK_MB JUNK_FILES RUNS WARMUP BLOCKS; do
+WATCH_SPACING=${BENCH_WATCH_SPACING:-2.5}
+WATCH_IDLE=${BENCH_WATCH_IDLE:-10}
+for v in JUNK_MB JUNK_FILES RUNS WARMUP BLOCKS WATCH_SAVES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v=${!v}: want a whole number"
 done
+for v in WATCH_SPACING WATCH_IDLE; do
+  [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$v=${!v}: want a number of seconds"
+done
+[ "$WATCH_SAVES" -ge 1 ] || die "need BENCH_WATCH_SAVES >= 1"
 [ "$JUNK_FILES" -ge 1 ] && [ "$RUNS" -ge 2 ] && [ "$BLOCKS" -ge 1 ] || die "need BENCH_JUNK_FILES >= 1, BENCH_RUNS >= 2, BENCH_BLOCKS >= 1"
 
 # The exact command to run this again, with the overrides that were set.
 RERUN="bash bench/run.sh"
-for v in BENCH_RUNS BENCH_WARMUP BENCH_BLOCKS BENCH_JUNK_FILES BENCH_JUNK_MB BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
+for v in BENCH_RUNS BENCH_WARMUP BENCH_BLOCKS BENCH_JUNK_FILES BENCH_JUNK_MB BENCH_WATCH_SAVES BENCH_WATCH_SPACING BENCH_WATCH_IDLE \
+    BENCH_SKIP_WATCH BENCH_SKIP_GO BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
   [ -n "${!v:-}" ] && RERUN="$v=${!v} $RERUN"
 done
 RERUN="cd $REPO && $RERUN"
@@ -52,6 +67,7 @@ RERUN="cd $REPO && $RERUN"
 # ---------------------------------------------------------------- tools
 command -v go >/dev/null || die "go is not installed"
 command -v python3 >/dev/null || die "python3 is not installed"
+[ "${BENCH_SKIP_WATCH:-0}" = 1 ] || [ -r /proc/self/fdinfo ] || die "the watch rows read /proc/<pid>/fdinfo: Linux only (BENCH_SKIP_WATCH=1 skips them)"
 if ! command -v hyperfine >/dev/null; then
   log "installing hyperfine (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
@@ -66,8 +82,10 @@ IMAGES=()
 cleanup() {
   local rc=$?
   if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
-  if [ "${BENCH_KEEP_IMAGES:-0}" != 1 ] && [ ${#IMAGES[@]} -gt 0 ]; then
-    docker image rm "${IMAGES[@]}" >/dev/null 2>&1 || true
+  if [ "${BENCH_KEEP_IMAGES:-0}" != 1 ]; then
+    # The go rows' images, by name (devenv/bench-go:*): only this script makes them.
+    IMAGES+=($(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-go 2>/dev/null || true))
+    if [ ${#IMAGES[@]} -gt 0 ]; then docker image rm "${IMAGES[@]}" >/dev/null 2>&1 || true; fi
   fi
   rm -rf "$WORK"
   exit "$rc"
@@ -243,6 +261,71 @@ if [ "${BENCH_SKIP_REF_BUILD:-0}" != 1 ]; then
 fi
 kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""
 
+# ---------------------------------------------------------------- devenv watch (rows 4a-4d)
+# bench/watchbench.py starts `devenv watch` in the junk project with its output on a pipe,
+# stamps each line as it arrives (time.monotonic), saves deps.txt WATCH_SAVES times and
+# reads the watcher's inotify watches, VmRSS and idle CPU from /proc. It puts deps.txt
+# back before it stops the watcher, and lists the tags it built for the cleanup.
+WATCH_JSON=""
+if [ "${BENCH_SKIP_WATCH:-0}" != 1 ]; then
+  log "devenv watch in the junk project: $WATCH_SAVES saves of deps.txt, ${WATCH_SPACING} s apart, then ${WATCH_IDLE} s idle"
+  WATCH_JSON="$WORK/watch.json"
+  set +e
+  python3 "$BENCH/watchbench.py" "$DEVENV" "$BIG" deps.txt "$WATCH_SAVES" "$WATCH_SPACING" "$WATCH_IDLE" \
+    "$WATCH_JSON" "$WORK/watch.log" "$WORK/watch.tags"
+  watch_rc=$?
+  set -e
+  if [ -f "$WORK/watch.tags" ]; then
+    while read -r t; do
+      if [ -n "$t" ] && [ "$t" != "$TAG_BIG" ]; then IMAGES+=("$t"); fi
+    done <"$WORK/watch.tags"
+  fi
+  [ "$watch_rc" = 0 ] || { [ -f "$WORK/watch.log" ] && tail -n 20 "$WORK/watch.log" >&2; die "watchbench.py failed (exit $watch_rc)"; }
+fi
+
+# ---------------------------------------------------------------- go: one module added (rows 5a, 5b)
+# A copy of examples/go named bench-go. Three builds, one run each:
+#   image-cold:  `build --rebuild` with no bench-go image; BuildKit's layer cache is as
+#                the engine has it (warm when examples/go was built before: all CACHED).
+#   cold:        the same after one ENV line unique to this run is added to [env], so no
+#                layer from the OS packages on can come from the cache (apt's .deb cache
+#                mount may still be warm). The reference of row 5a.
+#   rebuild:     `go get golang.org/x/text@v0.14.0` on the host, then `build`.
+GO_DIR="$WORK/go"
+GO_IMAGE_COLD_S="" GO_COLD_S="" GO_REBUILD_S="" GO_GET_NOTE=""
+elapsed() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
+go_build() { # log-name devenv-build-flags...
+  local name=$1 t0; shift
+  t0=$(now)
+  "$DEVENV" -C "$GO_DIR" build "$@" --progress plain >"$WORK/$name.log" 2>&1 \
+    || { tail -n 30 "$WORK/$name.log" >&2; die "devenv build $* in the bench-go copy failed"; }
+  elapsed "$t0"
+}
+if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
+  cp -r "$REPO/examples/go" "$GO_DIR"
+  rm -rf "$GO_DIR/.devenv"
+  sed -i 's/^name = .*/name = "bench-go"/' "$GO_DIR/devenv.toml"
+  grep -q '^name = "bench-go"$' "$GO_DIR/devenv.toml" || die "could not rename the examples/go copy"
+  old=$(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-go)
+  [ -z "$old" ] || docker image rm $old >/dev/null
+  log "go: cold build of the examples/go copy (no bench-go image; layer cache as it is)"
+  GO_IMAGE_COLD_S=$(go_build go-image-cold --rebuild)
+  # The cache-busting line goes into [env], which must be the last table of the file.
+  [ "$(grep -E '^\[' "$GO_DIR/devenv.toml" | tail -n 1)" = "[env]" ] || printf '\n[env]\n' >>"$GO_DIR/devenv.toml"
+  printf 'BENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$GO_DIR/devenv.toml"
+  log "go: cold build with the layer cache bypassed (one unique ENV line)"
+  GO_COLD_S=$(go_build go-cold --rebuild)
+  go_before=$(grep -E '^go ' "$GO_DIR/go.mod")
+  (cd "$GO_DIR" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go get golang.org/x/text@v0.14.0) >"$WORK/go-get.log" 2>&1 \
+    || { cat "$WORK/go-get.log" >&2; die "go get golang.org/x/text@v0.14.0 failed"; }
+  go_after=$(grep -E '^go ' "$GO_DIR/go.mod")
+  [ "$go_before" = "$go_after" ] || die "go get changed the go directive: '$go_before' -> '$go_after' (Debian's Go 1.19 builds the image)"
+  ! grep -qE '^(toolchain|godebug) ' "$GO_DIR/go.mod" || die "go get added a toolchain or godebug line Go 1.19 cannot read"
+  GO_GET_NOTE="$go_after kept; $(tr '\n' ' ' <"$WORK/go-get.log" | sed 's/ *$//')"
+  log "go: rebuild after go get golang.org/x/text@v0.14.0"
+  GO_REBUILD_S=$(go_build go-rebuild)
+fi
+
 # ---------------------------------------------------------------- report
 mkdir -p "$BENCH/out"
 STAMP=$(date +%Y-%m-%d-%H%M%S)
@@ -252,7 +335,15 @@ JSON_KEEP="$BENCH/out/json-$STAMP$SUFFIX"
 cp -r "$OUT_JSON" "$JSON_KEEP"
 cp "$WORK/ctx.jsonl" "$WORK/devenv-build.log" "$JSON_KEEP/" 2>/dev/null || true
 [ -f "$WORK/ref-build.log" ] && cp "$WORK/ref-build.log" "$JSON_KEEP/"
+for f in watch.json watch.log go-image-cold.log go-cold.log go-get.log go-rebuild.log; do
+  [ -f "$WORK/$f" ] && cp "$WORK/$f" "$JSON_KEEP/"
+done
+[ -f "$GO_DIR/go.mod" ] && cp "$GO_DIR/go.mod" "$JSON_KEEP/go-rebuild.go.mod"
 
+# The junk project's one dependency file, deps.txt, sits in the project root: one
+# dependency directory, so the watcher may hold 1 + 1 = 2 inotify watches (1 is enough:
+# devenv.toml is in the same directory).
+WATCH_DEP_DIRS=1
 export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_ENGINE="$ENGINE" \
   BENCH_R_JUNK="$JUNK_LABEL in $JUNK_FILES files ($per_file B each; tree on disk $TREE_BYTES B)" \
   BENCH_R_RUNS="$(( RUNS_PER_BLOCK * BLOCKS ))" BENCH_R_WARMUP="$WARMUP" BENCH_R_BLOCKS="$BLOCKS" \
@@ -260,6 +351,9 @@ export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_
   BENCH_R_DEVENV_BUILD_S="$DEVENV_BUILD_S" BENCH_R_REF_BUILD_S="$REF_BUILD_S" \
   BENCH_R_DEVENV_CTX_LIST="$DEVENV_CTX_LIST" BENCH_R_DEVENV_CTX_LINE="$DEVENV_CTX_LINE" BENCH_R_REF_CTX_LINE="$REF_CTX_LINE" \
   BENCH_R_TAGS="$TAG_EMPTY $TAG_BIG" BENCH_R_QUICK="$QUICK" BENCH_R_JSON_KEEP="$JSON_KEEP" \
+  BENCH_R_WATCH_JSON="$WATCH_JSON" BENCH_R_WATCH_DEP_DIRS="$WATCH_DEP_DIRS" \
+  BENCH_R_GO_LOGS="$( [ -n "$GO_REBUILD_S" ] && echo "$WORK" )" BENCH_R_GO_IMAGE_COLD_S="$GO_IMAGE_COLD_S" \
+  BENCH_R_GO_COLD_S="$GO_COLD_S" BENCH_R_GO_REBUILD_S="$GO_REBUILD_S" BENCH_R_GO_GET_NOTE="$GO_GET_NOTE" \
   BENCH_R_REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(cd "$REPO" && git status --porcelain 2>/dev/null | wc -l) uncommitted paths)"
 set +e
 python3 "$BENCH/report.py"

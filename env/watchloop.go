@@ -171,6 +171,14 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 				changedSince = nil
 				continue
 			}
+			if ok, err := eng.ImageExists(ctx, next.Tag); err == nil && ok {
+				// Back to inputs built before (a branch switched back): nothing to build.
+				good = next.Tag
+				say("ready: %s (already built)", next.Tag)
+				event(WatchReady, next, nil)
+				changedSince = nil
+				continue
+			}
 			say("rebuilding %s", next.Tag)
 			event(WatchRebuilding, next, nil)
 			startBuild(next)
