@@ -10,6 +10,8 @@ import (
 )
 
 func TestResolveTemplateDefaults(t *testing.T) {
+	// Downloads go through a cache-mount module proxy, so a new module is the only download.
+	const goInstall = `export GOPROXY="file:///root/.cache/devenv-goproxy,${GOPROXY:-https://proxy.golang.org,direct}" && go mod download -x && cp -Rn "$GOPATH/pkg/mod/cache/download/." /root/.cache/devenv-goproxy/ && chmod -R a+rwX "$GOPATH"`
 	const npmMove = "rm -rf /node_modules && mv node_modules /node_modules"
 	tests := []struct {
 		name     string
@@ -50,11 +52,11 @@ func TestResolveTemplateDefaults(t *testing.T) {
 				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile", npmMove}},
 			}},
 		{"node without package.json", "node", nil, "node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, nil},
-		{"go", "go", map[string]string{"go.mod": "module x\n", "go.sum": ""}, "golang:1.23-bookworm", []string{"/root/.cache/go-build"}, []Group{
-			{Files: []string{"go.mod", "go.sum"}, Install: []string{`go mod download -x && chmod -R a+rwX "$GOPATH"`}},
+		{"go", "go", map[string]string{"go.mod": "module x\n", "go.sum": ""}, "golang:1.23-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
+			{Files: []string{"go.mod", "go.sum"}, Install: []string{goInstall}},
 		}},
-		{"go without go.sum", "go", map[string]string{"go.mod": "module x\n"}, "golang:1.23-bookworm", []string{"/root/.cache/go-build"}, []Group{
-			{Files: []string{"go.mod"}, Install: []string{`go mod download -x && chmod -R a+rwX "$GOPATH"`}},
+		{"go without go.sum", "go", map[string]string{"go.mod": "module x\n"}, "golang:1.23-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
+			{Files: []string{"go.mod"}, Install: []string{goInstall}},
 		}},
 		{"rust", "rust", map[string]string{"Cargo.toml": "", "Cargo.lock": ""}, "rust:1-slim-bookworm", nil, []Group{
 			{Files: []string{"Cargo.lock", "Cargo.toml"}, Install: []string{`mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`}},

@@ -58,11 +58,16 @@ var stacks = map[string]stack{
 	},
 	"go": {
 		base:   "golang:1.23-bookworm",
-		caches: []string{"/root/.cache/go-build"},
+		caches: []string{"/root/.cache/go-build", goProxyCache},
 		groups: func(root string) []DependencyGroup {
 			// The module cache is part of the image (the shell needs it), made
-			// writable so the host user can add modules later.
-			return []DependencyGroup{{Files: []string{"go.mod", "go.sum"}, Install: []string{"go mod download -x && chmod -R a+rwX \"$GOPATH\""}, Optional: true}}
+			// writable so the host user can add modules later. Downloads also land
+			// in a cache mount that serves as the first module proxy, so when
+			// go.sum gains one module, only that one comes over the network.
+			return []DependencyGroup{{Files: []string{"go.mod", "go.sum"}, Install: []string{
+				"export GOPROXY=\"file://" + goProxyCache + ",${GOPROXY:-https://proxy.golang.org,direct}\" && " +
+					"go mod download -x && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" " + goProxyCache + "/ && chmod -R a+rwX \"$GOPATH\"",
+			}, Optional: true}}
 		},
 	},
 	"rust": {
@@ -87,6 +92,10 @@ var stacks = map[string]stack{
 		groups: func(string) []DependencyGroup { return nil },
 	},
 }
+
+// goProxyCache is a BuildKit cache mount laid out as a Go module proxy: what one
+// build downloaded, the next one takes from there.
+const goProxyCache = "/root/.cache/devenv-goproxy"
 
 // DetectTemplate names the stack of the project at root from the files it holds.
 func DetectTemplate(root string) string {

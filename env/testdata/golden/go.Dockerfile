@@ -4,6 +4,6 @@ FROM golang:1.23-bookworm
 ENV GOPATH=/go GOFLAGS=-modcacherw GOTOOLCHAIN=local PATH=/go/bin:/usr/local/go/bin:$PATH
 WORKDIR /workspace
 COPY ["go.mod","go.sum","/workspace/"]
-RUN --mount=type=cache,target=/root/.cache/go-build ["/bin/sh","-c","go mod download -x && chmod -R a+rwX \"$GOPATH\""]
+RUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/root/.cache/devenv-goproxy ["/bin/sh","-c","export GOPROXY=\"file:///root/.cache/devenv-goproxy,${GOPROXY:-https://proxy.golang.org,direct}\" && go mod download -x && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" /root/.cache/devenv-goproxy/ && chmod -R a+rwX \"$GOPATH\""]
 RUN ["/bin/sh","-c","set -e\nuid=1000 gid=1000 name=dev home=/home/dev\ngrep -q \"^[^:]*:[^:]*:$gid:\" /etc/group || echo \"$name:x:$gid:\" >> /etc/group\nif ! grep -q \"^[^:]*:[^:]*:$uid:\" /etc/passwd; then\n  grep -q \"^$name:\" /etc/passwd && name=devenv-$uid\n  echo \"$name:x:$uid:$gid:devenv user:$home:/bin/sh\" >> /etc/passwd\nfi\nmkdir -p \"$home\" && chown \"$uid:$gid\" \"$home\" && chmod 755 \"$home\""]
 

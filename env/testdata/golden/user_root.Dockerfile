@@ -4,5 +4,5 @@ FROM golang:1.23-bookworm
 ENV GOPATH=/go GOFLAGS=-modcacherw GOTOOLCHAIN=local PATH=/go/bin:/usr/local/go/bin:$PATH
 WORKDIR /workspace
 COPY ["go.mod","/workspace/"]
-RUN --mount=type=cache,target=/root/.cache/go-build ["/bin/sh","-c","go mod download -x && chmod -R a+rwX \"$GOPATH\""]
+RUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/root/.cache/devenv-goproxy ["/bin/sh","-c","export GOPROXY=\"file:///root/.cache/devenv-goproxy,${GOPROXY:-https://proxy.golang.org,direct}\" && go mod download -x && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" /root/.cache/devenv-goproxy/ && chmod -R a+rwX \"$GOPATH\""]
 
