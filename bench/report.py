@@ -78,6 +78,52 @@ def timing_row(title, comparison, a, b, limit):
 
 
 timing_row("1 warm start: `run -- true` vs `docker run --rm TAG true`", "warm", "devenv", "docker", 1.10)
+
+
+def verdict(lo, hi):
+    """No target: which side is faster, unless the 95% interval of the ratio holds 1."""
+    return "devenv faster" if hi < 1 else "devenv slower" if lo > 1 else "within noise"
+
+
+def pct(ts, q):
+    """Nearest-rank percentile."""
+    s = sorted(ts)
+    return s[max(0, min(len(s) - 1, int(-(-q * len(s) // 1)) - 1))]
+
+
+# ---- rows 1b, 1c: the Dev Containers CLI on the same image (no target: information)
+dc_notes = []
+DC_UP = "1b vs Dev Containers CLI: `run -- true` (new container) vs `devcontainer up` (new container) + `exec true`"
+DC_EXEC = "1c vs Dev Containers CLI: `run -- true` (new container) vs `devcontainer exec true` (container already up)"
+if E.get("BENCH_R_DC_SKIP") != "1":
+    t = pooled("dc") if not (E.get("BENCH_R_DC_NOTE") or E.get("BENCH_R_DC_ERR")) else {}
+    if all(k in t for k in ("devenv", "dc-up", "dc-exec")):
+        sd = stats(t["devenv"])
+        for title, key in ((DC_UP, "dc-up"), (DC_EXEC, "dc-exec")):
+            sr = stats(t[key])
+            lo, hi = ratio_ci(t["devenv"], t[key])
+            rows.append([title, ms(sd["median"]), ms(sr["median"]), "%.3f [%.2f-%.2f]" % (sd["median"] / sr["median"], lo, hi),
+                         "- (no target)", verdict(lo, hi)])
+        for name in ("devenv", "dc-up", "dc-exec"):
+            s_ = stats(t[name])
+            details.append("dc / %s: median %s, mean %s ± %s, min %s, max %s, n=%d" % (
+                name, ms(s_["median"]), ms(s_["mean"]), ms(s_["sd"]), ms(s_["min"]), ms(s_["max"]), s_["n"]))
+        dc_notes.append(
+            "devcontainer: @devcontainers/cli %s (npm, temp prefix), its project %s: deps.txt and "
+            ".devcontainer/devcontainer.json with \"image\" = the empty project's devenv tag (nothing built or pulled), "
+            "workspaceFolder /workspace, workspaceMount bind. One hyperfine invocation, 3 commands in blocks "
+            "(forward, reversed, ...): `devenv run -- true` (creates and removes a container every run, as row 1); "
+            "`bash dc-up-exec.sh` = `devcontainer up` then `devcontainer exec true`, with `docker rm -f` of the "
+            "container labelled devcontainer.local_folder=<project> as its --prepare, so every `up` creates the "
+            "container (docker run + the CLI's probes); `devcontainer exec true` into the running container "
+            "(--prepare: `up` only when none runs). The devcontainer container is never removed between exec runs, "
+            "so 1c compares a fresh container with reuse of a running one" % (
+                E.get("BENCH_R_DC_VERSION") or "?", E.get("BENCH_R_DC_PROJECT") or "?"))
+    else:
+        why = E.get("BENCH_R_DC_NOTE") or E.get("BENCH_R_DC_ERR") or "no hyperfine results"
+        for title in (DC_UP, DC_EXEC):
+            rows.append([title, "n/a", "n/a", "n/a", "- (no target)", "n/a"])
+        dc_notes.append("devcontainer: n/a: %s" % why)
 timing_row("2a repo size: `run -- true`, junk vs empty project", "size-run", "big", "empty", 1.05)
 timing_row("2b stale check: `build` (up to date), junk vs empty", "size-check", "big", "empty", 1.05)
 
@@ -92,6 +138,24 @@ else:
     ref_s, ratio_s = "n/a", "n/a"
 rows.append(["3 build context: devenv vs plain `docker build` (junk)",
              human_bytes(dctx), ref_s, ratio_s, "devenv < 64 KiB", "PASS" if ok else "MISS"])
+
+DC_CTX_T = "3b build context: devenv vs `devcontainer build` (build-based devcontainer.json, context = root; junk)"
+if E.get("BENCH_R_DC_SKIP") != "1":
+    if E.get("BENCH_R_DC_CTX"):
+        c = int(E["BENCH_R_DC_CTX"])
+        rows.append([DC_CTX_T, human_bytes(dctx), human_bytes(c), "%.2e" % (dctx / c), "- (no target)",
+                     "devenv smaller" if dctx < c else "devenv larger"])
+    else:
+        rows.append([DC_CTX_T, human_bytes(dctx), "n/a", "n/a", "- (no target)", "n/a"])
+    if E.get("BENCH_R_DC_CTX_NOTE"):
+        dc_notes.append("devcontainer context: %s; took %s; CLI line: %s. With an \"image\" devcontainer.json "
+                        "(rows 1b, 1c) the CLI builds nothing and sends no context; a .dockerignore would shrink "
+                        "this one, devenv needs none" % (
+                            E["BENCH_R_DC_CTX_NOTE"],
+                            "%.2f s" % float(E["BENCH_R_DC_BUILD_S"]) if E.get("BENCH_R_DC_BUILD_S") else "?",
+                            E.get("BENCH_R_DC_CTX_LINE") or "none"))
+    elif not dc_notes or not dc_notes[-1].startswith("devcontainer: n/a"):
+        dc_notes.append("devcontainer context: not measured (no working Dev Containers CLI)")
 
 
 
@@ -196,6 +260,9 @@ def short_step(name):
             parts = ["apt-get install " + pkgs.group(1).strip()]
         parts = [p for p in parts if p and not p.startswith("if [ -f /run/devenv/ca.sh ]") and p != "set -e"]
         rest = "; ".join(parts)
+        gmd = re.search(r"go mod download[^&;]*", rest)
+        if gmd and len(rest) > 70:  # the go template's step: keep its point in view
+            rest = "%s%s ..." % ("(GOPROXY=cache mount) " if "devenv-goproxy" in rest else "... ", gmd.group(0).strip())
         rest = rest[:-2] if rest.endswith('"]') else rest
         if len(rest) > 70:
             rest = rest[:67] + "..."
@@ -224,12 +291,17 @@ if E.get("BENCH_R_GO_LOGS"):
     rows.append(["5a go: add a module, `build` vs cold `build --rebuild` (examples/go copy, 1 run each)",
                  "%.2f s" % rebuild, "%.2f s" % cold, "%.3f" % ratio, "< 0.30", "PASS" if ok else "MISS"])
     ran, cached = ran_steps(build_steps(os.path.join(d, "go-rebuild.log")))
-    want = (len(ran) == 2 and re.search(r"\] COPY .*go\.mod.*go\.sum", ran[0] + " ") is not None
-            and "go mod download" in ran[1])
+    # Checked on the full step names: short_step cuts a long RUN (the go template's
+    # `export GOPROXY=... && go mod download ...`) before `go mod download`.
+    ran_full = sorted((n for n, st in build_steps(os.path.join(d, "go-rebuild.log"))
+                       if STEP.match(n) and STEP.match(n).group(3) != "FROM" and st != "CACHED"),
+                      key=lambda n: int(STEP.match(n).group(1)))
+    want = (len(ran_full) == 2 and re.search(r"\] COPY .*go\.mod.*go\.sum", ran_full[0] + " ") is not None
+            and "go mod download" in ran_full[1])
     ok = want
     missed |= not ok
     rows.append(["5b go rebuild: Dockerfile steps that ran (not CACHED)",
-                 "; ".join(re.sub(r"^\[\d+/\d+\] ", "", s)[:40] for s in ran) or "none", "-", "-",
+                 "; ".join(re.sub(r"^\[\d+/\d+\] ", "", s)[:52] for s in ran) or "none", "-", "-",
                  "only COPY go.mod go.sum + go mod download", "PASS" if ok else "MISS"])
     ic_ran, ic_cached = ran_steps(build_steps(os.path.join(d, "go-image-cold.log")))
     c_ran, c_cached = ran_steps(build_steps(os.path.join(d, "go-cold.log")))
@@ -248,6 +320,80 @@ if E.get("BENCH_R_GO_LOGS"):
         "go: rebuild %.2f s; steps that ran (not CACHED): %s; CACHED: %s" % (
             rebuild, ", ".join(ran) or "nothing", ", ".join(cached) or "nothing"),
     ]
+
+# ---- rows 6a, 6b: examples/node, one npm package added
+node_notes = []
+NODE_T = "6a node: add a package, `build` vs cold `build --rebuild` (examples/node copy, 1 run each)"
+NODE_STEPS_T = "6b node rebuild: Dockerfile steps that ran (not CACHED)"
+if E.get("BENCH_R_NODE_SKIP") != "1":
+    d = E["BENCH_R_NODE_LOGS"]
+    if E.get("BENCH_R_NODE_COLD_S") and E.get("BENCH_R_NODE_REBUILD_S"):
+        cold, rebuild = float(E["BENCH_R_NODE_COLD_S"]), float(E["BENCH_R_NODE_REBUILD_S"])
+        ratio = rebuild / cold
+        ok = ratio < 0.30
+        missed |= not ok
+        rows.append([NODE_T, "%.2f s" % rebuild, "%.2f s" % cold, "%.3f" % ratio, "< 0.30", "PASS" if ok else "MISS"])
+        ran, cached = ran_steps(build_steps(os.path.join(d, "node-rebuild.log")))
+        ok = (len(ran) == 3 and re.search(r"\] COPY .*package-lock\.json.*package\.json", ran[0]) is not None
+              and ran[1].endswith("RUN npm ci") and "mv node_modules /node_modules" in ran[2])
+        missed |= not ok
+        rows.append([NODE_STEPS_T, "; ".join(re.sub(r"^\[\d+/\d+\] ", "", s_)[:44] for s_ in ran) or "none", "-", "-",
+                     "only COPY package*.json + npm ci + mv node_modules", "PASS" if ok else "MISS"])
+        c_ran, c_cached = ran_steps(build_steps(os.path.join(d, "node-cold.log")))
+        node_notes += [
+            "node: examples/node copied to a temp dir and renamed bench-node; devenv build --progress plain, timed "
+            "around the command, one run each; cold = `build --rebuild` after one ENV line unique to this run is "
+            "added under [env] (BuildKit's cache mounts for apt and ~/.npm persist, so .debs and tarballs may come "
+            "from them): %.2f s; ran: %s; CACHED: %s" % (cold, ", ".join(c_ran) or "nothing", ", ".join(c_cached) or "nothing"),
+            "node: change: `npm install --package-lock-only --omit-lockfile-registry-resolved=false --save-exact %s` "
+            "with the host's npm: %s" % (E.get("BENCH_R_NODE_PKG"), E.get("BENCH_R_NODE_NPM_NOTE") or "?"),
+            "node: rebuild %.2f s; steps that ran (not CACHED): %s; CACHED: %s" % (
+                rebuild, ", ".join(ran) or "nothing", ", ".join(cached) or "nothing"),
+        ]
+    else:
+        rows.append([NODE_T, "n/a", "%.2f s" % float(E["BENCH_R_NODE_COLD_S"]) if E.get("BENCH_R_NODE_COLD_S") else "n/a",
+                     "n/a", "< 0.30", "n/a"])
+        rows.append([NODE_STEPS_T, "n/a", "-", "-", "only COPY package*.json + npm ci + mv node_modules", "n/a"])
+        node_notes.append("node: n/a: %s" % (E.get("BENCH_R_NODE_NOTE") or "?"))
+
+# ---- rows 7a, 7b: interactive shell on a pty (bench/shellbench.py)
+shell_notes = []
+if E.get("BENCH_R_SHELL_JSON"):
+    with open(E["BENCH_R_SHELL_JSON"]) as f:
+        sh = json.load(f)
+    rs = sh["results"]
+    for key, title in (("first_s", "7a shell: pty, start -> first byte, `shell` vs `docker run --rm -it TAG sh`"),
+                       ("prompt_s", "7b shell: pty, start -> prompt (`# `), `shell` vs `docker run --rm -it TAG sh`")):
+        a, b = rs["devenv"][key], rs["docker"][key]
+        if len(a) >= 2 and len(b) >= 2:
+            ratio = statistics.median(a) / statistics.median(b)
+            lo, hi = ratio_ci(a, b)
+            ok = ratio <= 1.10 and not rs["devenv"]["failed"]
+            missed |= not ok
+            rows.append([title, "%s / p95 %s" % (ms(statistics.median(a)), ms(pct(a, 0.95))),
+                         "%s / p95 %s" % (ms(statistics.median(b)), ms(pct(b, 0.95))),
+                         "%.3f [%.2f-%.2f]" % (ratio, lo, hi), "<= 1.10 (as row 1)", "PASS" if ok else "MISS"])
+        else:
+            missed = True
+            rows.append([title, "n/a", "n/a", "n/a", "<= 1.10 (as row 1)", "MISS"])
+    for name in ("devenv", "docker"):
+        r = rs[name]
+        if r["total_s"]:
+            details.append("shell / %s: first byte median %s, prompt median %s, start to exit median %s, n=%d, failed %d" % (
+                name, ms(statistics.median(r["first_s"])), ms(statistics.median(r["prompt_s"])),
+                ms(statistics.median(r["total_s"])), len(r["total_s"]), len(r["failed"])))
+    shell_notes += [
+        "shell: bench/shellbench.py, each command on a new pty (pty.fork, 80x24, TERM=xterm), time.monotonic() "
+        "just before the fork; first byte = the first os.read that returns data, prompt = the first `# ` or `$ ` in "
+        "the output; ESC[6n answered with ESC[1;1R; `exit` sent after the prompt and the command awaited before the "
+        "next; %d runs each after %d warmup, alternating A B B A ...; p95 by nearest rank; the empty project is up "
+        "to date, so devenv prints no build output: `devenv` = `%s`, `docker` = `%s`" % (
+            sh["runs"], sh["warmup"], " ".join(rs["devenv"]["argv"]), " ".join(rs["docker"]["argv"])),
+        "shell: first output of devenv: %r; of docker: %r" % ((rs["devenv"]["sample"] or "")[:160], (rs["docker"]["sample"] or "")[:160]),
+    ]
+    for name in ("devenv", "docker"):
+        for fl in rs[name]["failed"]:
+            shell_notes.append("shell: %s run %d showed no prompt (status %s): %r" % (name, fl["run"], fl["status"], fl["output"][:200]))
 
 try:
     cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -278,7 +424,7 @@ notes = [
         E["BENCH_R_REF_NOTE"],
         "; took %.2f s" % float(E["BENCH_R_REF_BUILD_S"]) if E.get("BENCH_R_REF_BUILD_S") else "",
         E.get("BENCH_R_REF_CTX_LINE") or "none"),
-] + watch_notes + go_notes
+] + dc_notes + watch_notes + go_notes + node_notes + shell_notes
 
 header = ["measurement", "devenv median", "reference median", "ratio", "target", "result"]
 

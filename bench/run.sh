@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# devenv benchmarks: warm start, repository-size independence, build-context size,
-# `devenv watch` latency and footprint, the rebuild after a new Go module.
+# devenv benchmarks: warm start (against docker run and the Dev Containers CLI),
+# repository-size independence, build-context size, `devenv watch` latency and footprint,
+# the rebuild after a new Go module or npm package, the interactive shell's start-up.
 #
 #   bash bench/run.sh                 # full: 1 GB / 50,000-file junk tree, 20 runs each, 20 watch saves
 #   BENCH_QUICK=1 bash bench/run.sh   # smoke: 64 MB / 2,000 files, 5 runs each, 5 watch saves
@@ -21,6 +22,12 @@
 #   BENCH_WATCH_IDLE     seconds of the idle-CPU window          (default 10)
 #   BENCH_SKIP_WATCH=1   skip the `devenv watch` rows (4a-4d)
 #   BENCH_SKIP_GO=1      skip the examples/go incremental rebuild rows (5a, 5b)
+#   BENCH_SKIP_NODE=1    skip the examples/node incremental rebuild rows (6a, 6b)
+#   BENCH_NODE_PKG       the npm package the node rows add        (default ms@2.1.3: no dependencies)
+#   BENCH_SKIP_DEVCONTAINER=1  skip the Dev Containers CLI rows (1b, 1c, 3b)
+#   BENCH_DEVCONTAINER_CLI     what npm installs for them         (default @devcontainers/cli)
+#   BENCH_SKIP_SHELL=1   skip the interactive shell rows (7a, 7b)
+#   BENCH_SHELL_RUNS     `devenv shell` / `docker run -it` runs on a pty (default 20; quick 6)
 #   BENCH_KEEP_IMAGES=1  keep the bench images (devenv/bench-*) at the end
 #   BENCH_STRICT=1       exit 1 when a measurement misses its target
 #
@@ -38,16 +45,18 @@ die() { log "error: $*"; exit 1; }
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   JUNK_MB=${BENCH_JUNK_MB:-64}; JUNK_FILES=${BENCH_JUNK_FILES:-2000}; RUNS=${BENCH_RUNS:-5}
-  WATCH_SAVES=${BENCH_WATCH_SAVES:-5}
+  WATCH_SAVES=${BENCH_WATCH_SAVES:-5}; SHELL_RUNS=${BENCH_SHELL_RUNS:-6}
 else
   JUNK_MB=${BENCH_JUNK_MB:-1024}; JUNK_FILES=${BENCH_JUNK_FILES:-50000}; RUNS=${BENCH_RUNS:-20}
-  WATCH_SAVES=${BENCH_WATCH_SAVES:-20}
+  WATCH_SAVES=${BENCH_WATCH_SAVES:-20}; SHELL_RUNS=${BENCH_SHELL_RUNS:-20}
 fi
 WARMUP=${BENCH_WARMUP:-3}
 BLOCKS=${BENCH_BLOCKS:-2}
 WATCH_SPACING=${BENCH_WATCH_SPACING:-2.5}
 WATCH_IDLE=${BENCH_WATCH_IDLE:-10}
-for v in JUNK_MB JUNK_FILES RUNS WARMUP BLOCKS WATCH_SAVES; do
+NODE_PKG=${BENCH_NODE_PKG:-ms@2.1.3}
+DC_SPEC=${BENCH_DEVCONTAINER_CLI:-@devcontainers/cli}
+for v in JUNK_MB JUNK_FILES RUNS WARMUP BLOCKS WATCH_SAVES SHELL_RUNS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v=${!v}: want a whole number"
 done
 for v in WATCH_SPACING WATCH_IDLE; do
@@ -59,7 +68,8 @@ done
 # The exact command to run this again, with the overrides that were set.
 RERUN="bash bench/run.sh"
 for v in BENCH_RUNS BENCH_WARMUP BENCH_BLOCKS BENCH_JUNK_FILES BENCH_JUNK_MB BENCH_WATCH_SAVES BENCH_WATCH_SPACING BENCH_WATCH_IDLE \
-    BENCH_SKIP_WATCH BENCH_SKIP_GO BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
+    BENCH_SKIP_WATCH BENCH_SKIP_GO BENCH_SKIP_NODE BENCH_NODE_PKG BENCH_SKIP_DEVCONTAINER BENCH_DEVCONTAINER_CLI \
+    BENCH_SKIP_SHELL BENCH_SHELL_RUNS BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
   [ -n "${!v:-}" ] && RERUN="$v=${!v} $RERUN"
 done
 RERUN="cd $REPO && $RERUN"
@@ -79,12 +89,20 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/devenv-bench.XXXXXX")
 [[ $WORK =~ [[:space:]] ]] && die "temp dir $WORK has a space; hyperfine -N splits on spaces: set TMPDIR"
 PROXY_PID=""
 IMAGES=()
+DCP=""  # the Dev Containers project: its containers carry devcontainer.local_folder=$DCP
 cleanup() {
   local rc=$?
   if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
+  if [ -n "$DCP" ]; then
+    local ids
+    ids=$(docker ps -aq --filter "label=devcontainer.local_folder=$DCP" 2>/dev/null || true)
+    if [ -n "$ids" ]; then docker rm -f $ids >/dev/null 2>&1 || true; fi
+  fi
   if [ "${BENCH_KEEP_IMAGES:-0}" != 1 ]; then
-    # The go rows' images, by name (devenv/bench-go:*): only this script makes them.
+    # The go and node rows' images, by name (devenv/bench-go:*, devenv/bench-node:*):
+    # only this script makes them.
     IMAGES+=($(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-go 2>/dev/null || true))
+    IMAGES+=($(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-node 2>/dev/null || true))
     if [ ${#IMAGES[@]} -gt 0 ]; then docker image rm "${IMAGES[@]}" >/dev/null 2>&1 || true; fi
   fi
   rm -rf "$WORK"
@@ -188,6 +206,112 @@ compare warm devenv "$DEVENV -C $EMPTY run -- true" docker "docker run --rm $TAG
 compare size-run big "$DEVENV -C $BIG run -- true" empty "$DEVENV -C $EMPTY run -- true"
 compare size-check big "$DEVENV -C $BIG build" empty "$DEVENV -C $EMPTY build"
 
+# compare_multi ID NAME CMD PREPARE [NAME CMD PREPARE ...]: like compare, for any number of
+# commands, each with its own --prepare command (run before each of its runs, warmup
+# included). Blocks alternate the order: forward, reversed, reversed, forward, ...
+compare_multi() {
+  local id=$1 i j bits parity runs=$RUNS_PER_BLOCK args=() preps=() names=() cmds=() pres=()
+  shift
+  while [ $# -ge 3 ]; do names+=("$1"); cmds+=("$2"); pres+=("$3"); shift 3; done
+  local n=${#names[@]}
+  for ((i = 0; i < BLOCKS; i++)); do
+    bits=$i parity=0
+    while (( bits > 0 )); do parity=$(( parity ^ (bits & 1) )); bits=$(( bits >> 1 )); done
+    for ((j = 0; j < n; j++)); do
+      local k=$(( parity == 1 ? n - 1 - j : j ))
+      args+=(-n "${names[k]}" "${cmds[k]}")
+      preps+=(--prepare "${pres[k]}")
+    done
+  done
+  log "hyperfine $id: $BLOCKS block(s) of $runs runs per command, $n commands"
+  hyperfine -N --style basic --warmup "$WARMUP" --runs "$runs" \
+    --export-json "$OUT_JSON/$id-1.json" "${preps[@]}" "${args[@]}" >&2
+}
+
+# ---------------------------------------------------------------- interactive shell (rows 7a, 7b)
+# bench/shellbench.py starts `devenv shell` (the empty project, up to date: no build
+# output) and `docker run --rm -it <same tag> sh` on a pseudo-terminal, alternating, and
+# stamps the first byte of output and the first "# " or "$ " (the prompt); it answers
+# busybox ash's ESC[6n with ESC[1;1R and sends `exit` after the prompt.
+SHELL_JSON=""
+if [ "${BENCH_SKIP_SHELL:-0}" != 1 ]; then
+  log "shell: devenv shell vs docker run --rm -it on a pty, $SHELL_RUNS runs each (+$WARMUP warmup)"
+  SHELL_JSON="$WORK/shell.json"
+  python3 "$BENCH/shellbench.py" "$SHELL_JSON" "$SHELL_RUNS" "$WARMUP" \
+    "devenv=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$DEVENV" -C "$EMPTY" shell)" \
+    "docker=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' docker run --rm -it "$TAG_EMPTY" sh)" \
+    || die "shellbench.py failed"
+fi
+
+# ---------------------------------------------------------------- Dev Containers CLI (rows 1b, 1c)
+# @devcontainers/cli from npm, in $WORK/dc. Its project: deps.txt and a
+# .devcontainer/devcontainer.json whose "image" is the empty project's devenv image (so
+# nothing is built or pulled), the folder bind-mounted at /workspace. One hyperfine
+# invocation, three commands:
+#   devenv     devenv run -- true (a new container every time, as in row 1)
+#   dc-up      devcontainer up + devcontainer exec true, after `docker rm -f` of the
+#              project's container (hyperfine --prepare): the container is created
+#   dc-exec    devcontainer exec true into the running container (--prepare: up if none)
+# The CLI runs with TMPDIR=$WORK/dctmp (its feature files and control-manifest cache).
+DC="" DC_VERSION="" DC_NOTE="" DC_ERR=""
+if [ "${BENCH_SKIP_DEVCONTAINER:-0}" != 1 ]; then
+  if ! command -v npm >/dev/null; then
+    DC_NOTE="npm is not installed: no Dev Containers CLI column"
+  else
+    log "devcontainer: npm install --prefix $WORK/dc $DC_SPEC"
+    if timeout 300 npm install --prefix "$WORK/dc" --no-audit --no-fund --loglevel=error "$DC_SPEC" >"$WORK/dc-npm.log" 2>&1 \
+        && [ -x "$WORK/dc/node_modules/.bin/devcontainer" ]; then
+      DC="$WORK/dc/node_modules/.bin/devcontainer"
+      DC_VERSION=$("$DC" --version 2>/dev/null || echo '?')
+    else
+      DC_NOTE="npm install $DC_SPEC failed, so no Dev Containers CLI column (the registry unreachable?): $(grep -v '^ *$' "$WORK/dc-npm.log" | tail -n 2 | tr '\n' ' ' | cut -c1-240)"
+    fi
+  fi
+fi
+if [ -n "$DC" ]; then
+  DCP="$WORK/dcproj"
+  mkdir -p "$DCP/.devcontainer" "$WORK/dctmp"
+  cp "$EMPTY/deps.txt" "$DCP/"
+  cat >"$DCP/.devcontainer/devcontainer.json" <<EOF
+{
+  "name": "bench-dc",
+  "image": "$TAG_EMPTY",
+  "workspaceFolder": "/workspace",
+  "workspaceMount": "source=\${localWorkspaceFolder},target=/workspace,type=bind"
+}
+EOF
+  cat >"$WORK/dc-rm.sh" <<EOF
+ids=\$(docker ps -aq --filter label=devcontainer.local_folder=$DCP)
+if [ -n "\$ids" ]; then docker rm -f \$ids >/dev/null; fi
+EOF
+  cat >"$WORK/dc-up-exec.sh" <<EOF
+"$DC" up --workspace-folder "$DCP" >/dev/null && exec "$DC" exec --workspace-folder "$DCP" true
+EOF
+  cat >"$WORK/dc-ensure-up.sh" <<EOF
+if [ -z "\$(docker ps -q --filter label=devcontainer.local_folder=$DCP)" ]; then "$DC" up --workspace-folder "$DCP" >/dev/null; fi
+EOF
+  log "devcontainer $DC_VERSION: up + exec once in $DCP"
+  set +e
+  TMPDIR="$WORK/dctmp" bash "$WORK/dc-rm.sh"
+  TMPDIR="$WORK/dctmp" "$DC" up --workspace-folder "$DCP" >"$WORK/dc-up.log" 2>&1 \
+    && TMPDIR="$WORK/dctmp" "$DC" exec --workspace-folder "$DCP" true >>"$WORK/dc-up.log" 2>&1
+  dc_rc=$?
+  set -e
+  if [ "$dc_rc" != 0 ]; then
+    DC_ERR="devcontainer up/exec against Docker $ENGINE exited $dc_rc: $(grep -iE 'error|fail' "$WORK/dc-up.log" | grep -v 'control manifest' | tail -n 3 | tr '\n' ' ' | cut -c1-400)"
+    log "$DC_ERR"
+  else
+    set +e
+    TMPDIR="$WORK/dctmp" compare_multi dc \
+      devenv "$DEVENV -C $EMPTY run -- true" "true" \
+      dc-up "bash $WORK/dc-up-exec.sh" "bash $WORK/dc-rm.sh" \
+      dc-exec "$DC exec --workspace-folder $DCP true" "bash $WORK/dc-ensure-up.sh"
+    dc_rc=$?
+    set -e
+    [ "$dc_rc" = 0 ] || DC_ERR="hyperfine of the Dev Containers CLI commands exited $dc_rc (see the log above)"
+  fi
+fi
+
 # ---------------------------------------------------------------- build context bytes
 # Every client goes through ctxproxy.py, which counts the HTTP body of each build request
 # exactly (the tar stream of the context). BuildKit's "transferring context" line is
@@ -259,6 +383,56 @@ if [ "${BENCH_SKIP_REF_BUILD:-0}" != 1 ]; then
     REF_NOTE="$REF_NOTE ($(grep -v '^ *$' "$WORK/ref-build.log" | tail -n 1 | cut -c1-160)); the context was sent in full before that"
   fi
 fi
+# The Dev Containers CLI builds only for a build-based devcontainer.json (an "image"
+# one, as in rows 1b/1c, builds nothing). So: the junk project gets, for this one build,
+# a .devcontainer/ with a Dockerfile doing what devenv's does (FROM the same base, COPY
+# deps.txt, RUN the install command; no RUN --mount, so the legacy builder can run it)
+# and "build": {"context": ".."}, the project root, as its usual setup has it.
+# `devcontainer build` goes through the proxy like the others.
+DC_CTX="" DC_BUILD_S="" DC_CTX_NOTE="" DC_CTX_LINE=""
+if [ -n "$DC" ] && [ -z "$DC_ERR" ]; then
+  mkdir -p "$BIG/.devcontainer"
+  cat >"$BIG/.devcontainer/Dockerfile" <<'EOF'
+FROM busybox:devenv
+WORKDIR /workspace
+COPY deps.txt /workspace/
+RUN wc -l deps.txt > /tmp/deps.count
+EOF
+  cat >"$BIG/.devcontainer/devcontainer.json" <<'EOF'
+{
+  "name": "bench-dc-build",
+  "build": { "dockerfile": "Dockerfile", "context": ".." },
+  "workspaceFolder": "/workspace",
+  "workspaceMount": "source=${localWorkspaceFolder},target=/workspace,type=bind"
+}
+EOF
+  DC_BUILD_TAG="devenv-bench-dcbuild:$(basename "$WORK" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9')"
+  IMAGES+=("$DC_BUILD_TAG")
+  log "devcontainer build of the junk project ($JUNK_LABEL), through the proxy"
+  n_before=$(wc -l <"$WORK/ctx.jsonl")
+  t0=$(now)
+  set +e
+  DOCKER_HOST="unix://$SOCK" TMPDIR="$WORK/dctmp" "$DC" build --workspace-folder "$BIG" --image-name "$DC_BUILD_TAG" \
+    >"$WORK/dc-build.log" 2>&1
+  dcb_rc=$?
+  set -e
+  DC_BUILD_S=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$(now)")
+  sleep 0.2
+  rm -rf "$BIG/.devcontainer"
+  DC_CTX_LINE=$(grep -m1 -oE 'transferring context: .*|Sending build context.*' "$WORK/dc-build.log" || true)
+  DC_CTX_CMD=$(grep -m1 -oE 'Run: docker (buildx )?build .*' "$WORK/dc-build.log" | cut -c6-400 || true)
+  if [ "$(wc -l <"$WORK/ctx.jsonl")" -gt "$n_before" ]; then
+    DC_CTX=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['body_bytes'])" "$WORK/ctx.jsonl")
+  fi
+  DC_CTX_NOTE="devcontainer build (build-based devcontainer.json, context = project root): exit $dcb_rc; it ran \`${DC_CTX_CMD:-?}\`"
+  if [ "$dcb_rc" != 0 ]; then
+    DC_CTX_NOTE="$DC_CTX_NOTE; failed: $(grep -iE 'error' "$WORK/dc-build.log" | tail -n 2 | tr '\n' ' ' | cut -c1-300)"
+  fi
+  leaf=$(sed -n 's/^.* ---> \([0-9a-f]\{12,\}\)$/\1/p' "$WORK/dc-build.log" | tail -n 1)
+  if [ -n "$leaf" ] && [ "$(docker image inspect -f '{{len .RepoTags}}' "$leaf" 2>/dev/null)" = 0 ]; then
+    docker image rm "$leaf" >/dev/null 2>&1 || true
+  fi
+fi
 kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=""
 
 # ---------------------------------------------------------------- devenv watch (rows 4a-4d)
@@ -326,6 +500,60 @@ if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
   GO_REBUILD_S=$(go_build go-rebuild)
 fi
 
+# ---------------------------------------------------------------- node: one package added (rows 6a, 6b)
+# A copy of examples/node named bench-node, built like the go rows' cold and rebuild:
+#   cold:     `build --rebuild` after one ENV line unique to this run is added to [env]
+#             (no layer from the packages step on can come from the layer cache; the apt
+#             and npm cache mounts may be warm). The reference of row 6a.
+#   rebuild:  `npm install --package-lock-only` of NODE_PKG with the host's npm (it
+#             changes package.json and package-lock.json, resolves nothing else), then `build`.
+# A failure here (npm on the host, or the registry from the build) is a note, not fatal.
+NODE_DIR="$WORK/node"
+NODE_COLD_S="" NODE_REBUILD_S="" NODE_NOTE="" NODE_NPM_NOTE=""
+node_build() { # log-name devenv-build-flags...: prints the seconds, or fails
+  local name=$1 t0; shift
+  t0=$(now)
+  "$DEVENV" -C "$NODE_DIR" build "$@" --progress plain >"$WORK/$name.log" 2>&1 || return 1
+  elapsed "$t0"
+}
+if [ "${BENCH_SKIP_NODE:-0}" != 1 ]; then
+  cp -r "$REPO/examples/node" "$NODE_DIR"
+  rm -rf "$NODE_DIR/.devenv" "$NODE_DIR/node_modules"
+  sed -i 's/^name = .*/name = "bench-node"/' "$NODE_DIR/devenv.toml"
+  grep -q '^name = "bench-node"$' "$NODE_DIR/devenv.toml" || die "could not rename the examples/node copy"
+  old=$(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-node)
+  [ -z "$old" ] || docker image rm $old >/dev/null
+  [ "$(grep -E '^\[' "$NODE_DIR/devenv.toml" | tail -n 1)" = "[env]" ] || printf '\n[env]\n' >>"$NODE_DIR/devenv.toml"
+  printf 'BENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$NODE_DIR/devenv.toml"
+  log "node: cold build of the examples/node copy (one unique ENV line)"
+  if ! NODE_COLD_S=$(node_build node-cold --rebuild); then
+    NODE_COLD_S=""
+    NODE_NOTE="the cold build failed: $(grep -v '^ *$' "$WORK/node-cold.log" | tail -n 3 | tr '\n' ' ' | cut -c1-300)"
+  elif ! command -v npm >/dev/null; then
+    NODE_NOTE="npm is not installed on the host: no dependency to add"
+  else
+    log "node: npm install --package-lock-only $NODE_PKG (host npm $(npm --version))"
+    if (cd "$NODE_DIR" && timeout 300 npm install --package-lock-only --omit-lockfile-registry-resolved=false \
+          --save-exact --no-audit --no-fund --loglevel=error "$NODE_PKG") >"$WORK/node-npm.log" 2>&1; then
+      NODE_NPM_NOTE="npm $(npm --version): $(cd "$NODE_DIR" && python3 -c "
+import json
+lock = json.load(open('package-lock.json'))
+pk = {k: v for k, v in lock['packages'].items() if k}
+print('package.json dependencies %s; lockfile v%s: %d packages: %s' % (
+    json.dumps(json.load(open('package.json'))['dependencies']), lock.get('lockfileVersion'), len(pk),
+    ', '.join('%s@%s (%s)' % (k[len('node_modules/'):], v.get('version'), v.get('resolved', 'no resolved')) for k, v in pk.items())))")"
+      log "node: rebuild after adding $NODE_PKG"
+      if ! NODE_REBUILD_S=$(node_build node-rebuild); then
+        NODE_REBUILD_S=""
+        NODE_NOTE="the rebuild failed: $(grep -v '^ *$' "$WORK/node-rebuild.log" | tail -n 3 | tr '\n' ' ' | cut -c1-300)"
+      fi
+    else
+      NODE_NOTE="npm install --package-lock-only $NODE_PKG failed (the registry unreachable?): $(grep -v '^ *$' "$WORK/node-npm.log" | tail -n 2 | tr '\n' ' ' | cut -c1-240)"
+    fi
+  fi
+  [ -z "$NODE_NOTE" ] || log "node: $NODE_NOTE"
+fi
+
 # ---------------------------------------------------------------- report
 mkdir -p "$BENCH/out"
 STAMP=$(date +%Y-%m-%d-%H%M%S)
@@ -335,10 +563,16 @@ JSON_KEEP="$BENCH/out/json-$STAMP$SUFFIX"
 cp -r "$OUT_JSON" "$JSON_KEEP"
 cp "$WORK/ctx.jsonl" "$WORK/devenv-build.log" "$JSON_KEEP/" 2>/dev/null || true
 [ -f "$WORK/ref-build.log" ] && cp "$WORK/ref-build.log" "$JSON_KEEP/"
-for f in watch.json watch.log go-image-cold.log go-cold.log go-get.log go-rebuild.log; do
-  [ -f "$WORK/$f" ] && cp "$WORK/$f" "$JSON_KEEP/"
+for f in watch.json watch.log go-image-cold.log go-cold.log go-get.log go-rebuild.log \
+    shell.json dc-npm.log dc-up.log dc-build.log node-cold.log node-npm.log node-rebuild.log; do
+  if [ -f "$WORK/$f" ]; then cp "$WORK/$f" "$JSON_KEEP/"; fi
 done
-[ -f "$GO_DIR/go.mod" ] && cp "$GO_DIR/go.mod" "$JSON_KEEP/go-rebuild.go.mod"
+if [ -f "$GO_DIR/go.mod" ]; then cp "$GO_DIR/go.mod" "$JSON_KEEP/go-rebuild.go.mod"; fi
+if [ -f "$NODE_DIR/package.json" ]; then
+  cp "$NODE_DIR/package.json" "$JSON_KEEP/node-rebuild.package.json"
+  cp "$NODE_DIR/package-lock.json" "$JSON_KEEP/node-rebuild.package-lock.json"
+fi
+if [ -n "$DCP" ]; then cp "$DCP/.devcontainer/devcontainer.json" "$JSON_KEEP/devcontainer.json"; fi
 
 # The junk project's one dependency file, deps.txt, sits in the project root: one
 # dependency directory, so the watcher may hold 1 + 1 = 2 inotify watches (1 is enough:
@@ -354,6 +588,13 @@ export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_
   BENCH_R_WATCH_JSON="$WATCH_JSON" BENCH_R_WATCH_DEP_DIRS="$WATCH_DEP_DIRS" \
   BENCH_R_GO_LOGS="$( [ -n "$GO_REBUILD_S" ] && echo "$WORK" )" BENCH_R_GO_IMAGE_COLD_S="$GO_IMAGE_COLD_S" \
   BENCH_R_GO_COLD_S="$GO_COLD_S" BENCH_R_GO_REBUILD_S="$GO_REBUILD_S" BENCH_R_GO_GET_NOTE="$GO_GET_NOTE" \
+  BENCH_R_SHELL_JSON="$SHELL_JSON" \
+  BENCH_R_DC_SKIP="${BENCH_SKIP_DEVCONTAINER:-0}" BENCH_R_DC_VERSION="$DC_VERSION" BENCH_R_DC_NOTE="$DC_NOTE" \
+  BENCH_R_DC_ERR="$DC_ERR" BENCH_R_DC_CTX="$DC_CTX" BENCH_R_DC_CTX_NOTE="$DC_CTX_NOTE" BENCH_R_DC_CTX_LINE="$DC_CTX_LINE" \
+  BENCH_R_DC_BUILD_S="$DC_BUILD_S" BENCH_R_DC_PROJECT="$DCP" \
+  BENCH_R_NODE_SKIP="${BENCH_SKIP_NODE:-0}" BENCH_R_NODE_LOGS="$WORK" BENCH_R_NODE_COLD_S="$NODE_COLD_S" \
+  BENCH_R_NODE_REBUILD_S="$NODE_REBUILD_S" BENCH_R_NODE_NOTE="$NODE_NOTE" BENCH_R_NODE_NPM_NOTE="$NODE_NPM_NOTE" \
+  BENCH_R_NODE_PKG="$NODE_PKG" \
   BENCH_R_REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(cd "$REPO" && git status --porcelain 2>/dev/null | wc -l) uncommitted paths)"
 set +e
 python3 "$BENCH/report.py"

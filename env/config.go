@@ -35,8 +35,10 @@ type Config struct {
 	TrustHostCA  *bool
 	PassEnv      []string
 	Env          map[string]string
-	Watch        bool   // shell watches the inputs as `devenv shell --watch` does
-	OnChange     string // what a watching shell does after a rebuild
+	Watch        bool            // shell watches the inputs as `devenv shell --watch` does
+	OnChange     string          // what a watching shell does after a rebuild
+	Services     []ServiceConfig // [services.NAME] tables, sorted by name
+	Image        string          // a prebuilt environment pulled from a registry instead of built
 
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
@@ -192,8 +194,12 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			c.Watch, err = d.boolean(k, v)
 		case "on_change":
 			c.OnChange, err = d.str(k, v)
+		case "image":
+			c.Image, err = d.str(k, v)
 		case "dependencies":
 			c.Dependencies, err = d.dependencies(k, v)
+		case "services":
+			c.Services, err = d.services(k, v)
 		default:
 			msg := fmt.Sprintf("unknown key %q", k)
 			if s := suggest(k, configKeys); s != "" {
@@ -233,7 +239,8 @@ func clampCol(data []byte, line, col int) int {
 // configKeys are the top-level keys of devenv.toml, for suggestions.
 var configKeys = []string{
 	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
-	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change",
+	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "services",
+	"image",
 }
 
 // decoder turns the generic TOML value tree into Config fields with errors placed in

@@ -17,11 +17,15 @@ import (
 const fingerprintVersion = "devenv-fingerprint-v1"
 
 // Fingerprint hashes everything that shapes the image: the rendered Dockerfile (which
-// holds the base, packages, commands, env and the baked-in user) and every dependency
-// file's path and contents, so a rename counts as a change too.
+// holds the base, packages, commands, env and the baked-in user), every dependency
+// file's path and contents, so a rename counts as a change too, and the project root.
 func Fingerprint(s *Spec, dockerfile string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%d\n%s", fingerprintVersion, len(dockerfile), dockerfile)
+	// The project's place: two checkouts with the same name and files get images of
+	// their own, so neither cleans up or relabels the other's (BuildKit's cache makes
+	// the second build instant).
+	fmt.Fprintf(h, "\nroot %d:%s", len(s.Root), s.Root)
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
 			if err := hashFile(h, s.Root, f); err != nil {

@@ -76,7 +76,11 @@ func NewProject(spec *Spec, opt RenderOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Spec: spec, Dockerfile: df, Fingerprint: fp, Tag: ImageTag(spec.Name, fp)}, nil
+	tag := ImageTag(spec.Name, fp)
+	if spec.Image != "" {
+		tag = spec.Image // a prebuilt environment: run what the registry has
+	}
+	return &Project{Spec: spec, Dockerfile: df, Fingerprint: fp, Tag: tag}, nil
 }
 
 // Labels mark what devenv made for this project.
@@ -100,6 +104,9 @@ type BuildOptions struct {
 // EnsureImage builds the project's image unless the engine has it already: whether it
 // is stale is one look-up of a content-addressed tag. It reports whether it built.
 func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) (bool, error) {
+	if p.Spec.Image != "" {
+		return false, pullIfMissing(ctx, eng, p, opt) // never built here: see registry.go
+	}
 	if !opt.Rebuild {
 		ok, err := eng.ImageExists(ctx, p.Tag)
 		if err != nil {
@@ -299,6 +306,10 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		mounts = append(mounts, engine.Mount{Source: HostPathForEngine(s.CABundle, goos), Target: CAPath, ReadOnly: true})
 		env = append(env, CAEnv()...)
 	}
+	network := ""
+	if len(s.Services) > 0 {
+		network = ServiceNetwork(s) // the services are reachable there by name
+	}
 	return engine.RunRequest{
 		Image:   p.Tag,
 		Name:    containerName(s.Name),
@@ -315,6 +326,7 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		Stderr:  opt.Stderr,
 		Resize:  opt.Resize,
 		Signals: opt.Signals,
+		Network: network,
 	}
 }
 

@@ -35,6 +35,12 @@ type Spec struct {
 	User     User
 	Watch    bool
 	OnChange OnChange
+	Services []Service // [services.NAME], sorted by name
+	// Image is a prebuilt environment in a registry (the image key): it is pulled
+	// when missing and never built. ImageIgnores lists the build keys devenv.toml sets
+	// that running it therefore does not use.
+	Image        string
+	ImageIgnores []string
 
 	// Root is the project root on the host; ConfigPath its devenv.toml.
 	Root       string
@@ -267,6 +273,14 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		s.OnChange = OnChange(c.OnChange)
 	default:
 		return nil, d.errf("on_change", "", "on_change %q must be \"notify\" (say so), \"apply\" (install into the running shell) or \"restart\" (offer a new shell)", c.OnChange)
+	}
+
+	if err := resolveImage(s, c, d); err != nil {
+		return nil, err
+	}
+
+	if s.Services, err = resolveServices(c, d); err != nil {
+		return nil, err
 	}
 
 	if c.TrustHostCA == nil || *c.TrustHostCA {

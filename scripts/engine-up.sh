@@ -18,6 +18,8 @@ engine_answers || command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.i
 command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 # The image needs a busybox that runs without shared libraries.
 dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
+# The registry tests push to and pull from a real registry.
+command -v docker-registry >/dev/null 2>&1 || need_packages+=(docker-registry)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -90,6 +90,9 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	if _, err := env.EnsureImage(ctx, eng, p, build); err != nil {
 		return err
 	}
+	if err := startServices(ctx, eng, p, build); err != nil {
+		return err
+	}
 	tty := opts.io.Interactive() && !opts.noTTY
 	runOpts := env.RunOptions{
 		Cmd:    opts.cmd,

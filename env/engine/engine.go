@@ -21,6 +21,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -219,6 +220,9 @@ type RunRequest struct {
 	Mounts  []Mount
 	Ports   []string
 	Labels  map[string]string
+	// Network is a network to join instead of the default bridge: the project's
+	// services are reachable there by name. Empty: the default.
+	Network string
 
 	TTY    bool
 	Stdin  io.Reader // nil: the container gets no stdin
@@ -263,7 +267,12 @@ func (d *Docker) Run(ctx context.Context, req RunRequest) (int, error) {
 	for _, m := range req.Mounts {
 		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
 	}
-	created, err := d.cli.ContainerCreate(ctx, cfg, host, nil, nil, req.Name)
+	var netCfg *network.NetworkingConfig
+	if req.Network != "" {
+		host.NetworkMode = container.NetworkMode(req.Network)
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{req.Network: {}}}
+	}
+	created, err := d.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, req.Name)
 	if err != nil {
 		return 0, d.runError(err, req)
 	}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type cleanOptions struct {
+	io     *iostreams.IOStreams
+	dir    string
+	all    bool
+	dryRun bool
+	json   bool
+}
+
+func newCleanCmd(f *factory, runF func(context.Context, *cleanOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "clean",
+		Usage:     "remove this project's old images, keeping the current one (--all: every devenv image)",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "all", Usage: "remove every devenv image of every project, the current ones included"},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("clean takes no arguments")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &cleanOptions{io: f.io, dir: dir, all: c.Bool("all"), dryRun: c.Bool("dry-run"), json: c.Bool("json")}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			eng, err := imagesEngine(f)
+			if err != nil {
+				return err
+			}
+			return cleanRun(c.Context, eng, opts)
+		},
+	}
+}
+
+func cleanRun(ctx context.Context, eng imageEngine, opts *cleanOptions) error {
+	q, currentErr, err := imageQuery(ctx, eng, opts.dir, opts.all)
+	if err != nil {
+		return err
+	}
+	if currentErr != nil && !opts.all {
+		// Without the current image, clean would remove the one in use tomorrow.
+		return fmt.Errorf("cannot tell which image is current, so nothing was removed: %w; fix it, or `devenv clean --all` removes every devenv image", currentErr)
+	}
+	rep, err := env.Clean(ctx, eng, env.CleanOptions{ImageQuery: q, All: opts.all, DryRun: opts.dryRun})
+	if rep == nil {
+		return err
+	}
+	if opts.json {
+		if jerr := writeJSON(opts.io.Out, rep); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	verb := "removed"
+	if opts.dryRun {
+		verb = "would remove"
+	}
+	for _, im := range rep.Removed {
+		line := fmt.Sprintf("%s %s (%s)", verb, imageLabel(im), env.FormatSize(im.Size))
+		if opts.all {
+			line += " of " + im.Project
+		}
+		fmt.Fprintln(opts.io.Out, line)
+	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(opts.io.ErrOut, "kept %s: %s\n", imageLabel(s.EnvImage), s.Reason)
+	}
+	switch {
+	case len(rep.Removed) == 0 && opts.all:
+		fmt.Fprintln(opts.io.ErrOut, "no devenv images to remove")
+	case len(rep.Removed) == 0:
+		fmt.Fprintf(opts.io.ErrOut, "nothing to clean for %s\n", q.Root)
+	case opts.dryRun:
+		fmt.Fprintf(opts.io.ErrOut, "would remove %s, %s; nothing was removed (run without --dry-run to remove them)\n", countImages(len(rep.Removed)), env.FormatSize(rep.Freed))
+	default:
+		fmt.Fprintf(opts.io.ErrOut, "removed %s, %s\n", countImages(len(rep.Removed)), env.FormatSize(rep.Freed))
+	}
+	return err
+}
+
+func countImages(n int) string {
+	if n == 1 {
+		return "1 image"
+	}
+	return fmt.Sprintf("%d images", n)
+}

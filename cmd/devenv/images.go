@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type imagesOptions struct {
+	io   *iostreams.IOStreams
+	dir  string
+	all  bool
+	json bool
+	now  func() time.Time
+}
+
+// imageEngine is what images and clean need: the engine (to tell which image is
+// current) and its image list.
+type imageEngine interface {
+	env.Engine
+	env.ImageEngine
+}
+
+func newImagesCmd(f *factory, runF func(context.Context, *imagesOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "images",
+		Usage:     "list the images devenv built for this project, marking the current one",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list the devenv images of every project"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("images takes no arguments")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &imagesOptions{io: f.io, dir: dir, all: c.Bool("all"), json: c.Bool("json"), now: time.Now}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			eng, err := imagesEngine(f)
+			if err != nil {
+				return err
+			}
+			return imagesRun(c.Context, eng, opts)
+		},
+	}
+}
+
+func imagesEngine(f *factory) (imageEngine, error) {
+	eng, err := f.newEngine()
+	if err != nil {
+		return nil, err
+	}
+	ie, ok := eng.(imageEngine)
+	if !ok {
+		return nil, fmt.Errorf("this engine cannot list images")
+	}
+	return ie, nil
+}
+
+// imageQuery works out whose images to list and which one is current. Without all,
+// dir must be in a project; a devenv.toml that does not load leaves the current image
+// unknown (currentErr says why) but the project's images listable.
+func imageQuery(ctx context.Context, eng env.Engine, dir string, all bool) (q env.ImageQuery, currentErr, err error) {
+	root, err := env.ProjectRoot(dir)
+	var nf *env.NotFoundError
+	switch {
+	case errors.As(err, &nf) && all:
+		return q, nil, nil // no project here: nothing is current
+	case err != nil:
+		return q, nil, err
+	}
+	if !all {
+		q.Root = root
+	}
+	if _, err := env.LoadProject(dir, env.CurrentHost(), env.RenderOptions{BuildKit: true}); err != nil {
+		return q, err, nil
+	}
+	p, _, err := loadWithEngine(ctx, eng, dir)
+	if err != nil {
+		return q, nil, err
+	}
+	q.CurrentRoot, q.CurrentFingerprint = p.Spec.Root, p.Fingerprint
+	return q, nil, nil
+}
+
+func imagesRun(ctx context.Context, eng imageEngine, opts *imagesOptions) error {
+	q, currentErr, err := imageQuery(ctx, eng, opts.dir, opts.all)
+	if err != nil {
+		return err
+	}
+	if currentErr != nil {
+		fmt.Fprintf(opts.io.ErrOut, "devenv: cannot tell which image is current: %v\n", currentErr)
+	}
+	list, err := env.ListImages(ctx, eng, q)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		return writeJSON(opts.io.Out, list)
+	}
+	if len(list) == 0 {
+		if opts.all {
+			fmt.Fprintln(opts.io.ErrOut, "no devenv images")
+		} else {
+			fmt.Fprintf(opts.io.ErrOut, "no devenv images for %s (`devenv build` builds one)\n", q.Root)
+		}
+		return nil
+	}
+	tw := newTable(opts.io.Out)
+	if opts.all {
+		fmt.Fprintln(tw, "TAG\tCURRENT\tSIZE\tCREATED\tPROJECT")
+	} else {
+		fmt.Fprintln(tw, "TAG\tCURRENT\tSIZE\tCREATED")
+	}
+	now := opts.now()
+	for _, im := range list {
+		current := ""
+		if im.Current {
+			current = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", imageLabel(im), current, env.FormatSize(im.Size), ago(now, im.Created))
+		if opts.all {
+			fmt.Fprintf(tw, "\t%s", im.Project)
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+// imageLabel names an image for a person: its devenv tag, or its short ID when the
+// tag has moved on.
+func imageLabel(im env.EnvImage) string {
+	if im.Tag != "<none>" {
+		return im.Tag
+	}
+	id := im.ID
+	if len(id) > 19 && id[:7] == "sha256:" {
+		id = id[7:19]
+	}
+	return "<none> (" + id + ")"
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type pushOptions struct {
+	io       *iostreams.IOStreams
+	dir      string
+	ref      string // empty: the image key
+	progress string
+}
+
+func newPushCmd(f *factory, runF func(context.Context, *pushOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "push",
+		Usage:     "build the environment's image if it is stale and push it to a registry as REF (default: the image key)",
+		ArgsUsage: "[REF]",
+		Flags:     []cli.Flag{progressFlag},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return &usageError{fmt.Errorf("push takes at most one image reference, like registry.example.com/team/app:1.0")}
+			}
+			dir, err := workingDir(c)
+			if err != nil {
+				return err
+			}
+			opts := &pushOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
+			if err := checkProgress(opts.progress); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			eng, err := f.newEngine()
+			if err != nil {
+				return err
+			}
+			return pushRun(c.Context, eng, opts)
+		},
+	}
+}
+
+func pushRun(ctx context.Context, eng env.Engine, opts *pushOptions) error {
+	// Where to push is settled before the engine is asked anything.
+	p, err := env.LoadProject(opts.dir, env.CurrentHost(), env.RenderOptions{BuildKit: true})
+	if err != nil {
+		return err
+	}
+	if _, err := env.PushRef(opts.ref, p); err != nil {
+		return err
+	}
+	p, info, err := loadWithEngine(ctx, eng, opts.dir)
+	if err != nil {
+		return err
+	}
+	build := buildOpts(opts.io, info, false, opts.progress)
+	build.Progress = registryProgress(opts.io, opts.progress)
+	res, err := env.Push(ctx, eng, p, opts.ref, env.RenderOptions{BuildKit: info.BuildKit}, build)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.ErrOut, "pushed %s (image %s)\n", res.Ref, res.Source)
+	return nil
+}
+
+// registryProgress is where push and pull progress goes: stderr, redrawn in place
+// when it is a terminal; plain lines with --progress plain; nowhere when quiet.
+func registryProgress(ios *iostreams.IOStreams, progress string) io.Writer {
+	switch progress {
+	case "quiet":
+		return io.Discard
+	case "plain":
+		return struct{ io.Writer }{ios.ErrOut} // hides the terminal behind it
+	}
+	return ios.ErrOut
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/devenv/devenv/env"
+	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/iostreams"
+)
+
+type versionOptions struct {
+	io   *iostreams.IOStreams
+	json bool
+}
+
+// detailer is an engine that describes itself.
+type detailer interface {
+	Details(ctx context.Context) (engine.Details, error)
+}
+
+func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      "version",
+		Usage:     "print devenv's version, its Go version and platform, and the engine's version",
+		ArgsUsage: " ",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &usageError{fmt.Errorf("version takes no arguments")}
+			}
+			opts := &versionOptions{io: f.io, json: c.Bool("json")}
+			if runF != nil {
+				return runF(c.Context, opts)
+			}
+			var d detailer
+			eng, err := f.newEngine()
+			if err == nil {
+				var ok bool
+				if d, ok = eng.(detailer); !ok {
+					err = fmt.Errorf("this engine cannot describe itself")
+				}
+			}
+			return versionRun(c.Context, d, err, opts)
+		},
+	}
+}
+
+// versionInfo is what `devenv version --json` prints.
+type versionInfo struct {
+	Version string          `json:"version"`
+	Go      string          `json:"go"`
+	OS      string          `json:"os"`
+	Arch    string          `json:"arch"`
+	Engine  *engine.Details `json:"engine,omitempty"`
+	// EngineError says why the engine is missing, when it is.
+	EngineError string `json:"engine_error,omitempty"`
+}
+
+// versionRun prints what is known; an engine that does not answer is reported, not
+// an error: the version of devenv itself is still worth printing.
+func versionRun(ctx context.Context, eng detailer, engErr error, opts *versionOptions) error {
+	v := versionInfo{Version: env.Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if engErr == nil {
+		d, err := eng.Details(ctx)
+		if err == nil {
+			v.Engine = &d
+		} else {
+			engErr = err
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if engErr != nil {
+		v.EngineError = engErr.Error()
+	}
+	if opts.json {
+		return writeJSON(opts.io.Out, v)
+	}
+	out := opts.io.Out
+	fmt.Fprintf(out, "devenv   %s\n", v.Version)
+	fmt.Fprintf(out, "go       %s\n", v.Go)
+	fmt.Fprintf(out, "os/arch  %s/%s\n", v.OS, v.Arch)
+	if v.Engine == nil {
+		fmt.Fprintf(out, "engine   not reachable (%s)\n", v.EngineError)
+		return nil
+	}
+	d := v.Engine
+	fmt.Fprintf(out, "engine   Docker %s, API %s (negotiated %s), %s/%s, at %s\n", d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, d.Endpoint)
+	return nil
+}

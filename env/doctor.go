@@ -1,0 +1,434 @@
+package env
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// Severity is how a doctor's finding stands.
+type Severity string
+
+const (
+	SeverityOK   Severity = "ok"
+	SeverityWarn Severity = "warn" // works, but something will bite
+	SeverityFail Severity = "fail" // devenv cannot work like this
+	SeveritySkip Severity = "skip" // could not be checked here; the message says why
+)
+
+// Finding is one check's result, with what to do about it.
+type Finding struct {
+	Check   string   `json:"check"`
+	Status  Severity `json:"status"`
+	Message string   `json:"message"`
+	Fix     string   `json:"fix,omitempty"`
+}
+
+// DoctorReport is every check's finding, in order.
+type DoctorReport struct {
+	Findings []Finding `json:"findings"`
+	// Problems counts the failed checks; Warnings those that warn.
+	Problems int             `json:"problems"`
+	Warnings int             `json:"warnings"`
+	Engine   *engine.Details `json:"engine,omitempty"`
+}
+
+func (r *DoctorReport) add(f Finding) {
+	switch f.Status {
+	case SeverityFail:
+		r.Problems++
+	case SeverityWarn:
+		r.Warnings++
+	}
+	r.Findings = append(r.Findings, f)
+}
+
+// DoctorEngine is what doctor needs from the engine: its details, the project's
+// images, and a container run for the bind-mount check.
+type DoctorEngine interface {
+	Engine
+	ImageLister
+	Details(ctx context.Context) (engine.Details, error)
+}
+
+// DoctorOptions tune Doctor; the zero values of the functions mean the real machine.
+type DoctorOptions struct {
+	Dir  string // where doctor was started: the project, if any, is found from here
+	Host Host
+	GOOS string
+	// EngineErr is set when no engine client could even be made; Engine is then nil.
+	EngineErr error
+	LookupEnv func(string) (string, bool)
+	// DiskFree is the space available to unprivileged users on the file system
+	// holding path.
+	DiskFree func(path string) (uint64, error)
+	// FileOwner is the uid and gid owning path; ok false where the OS cannot say.
+	FileOwner func(path string) (uid, gid int, ok bool, err error)
+}
+
+// LowDisk is the free space on the engine's data root under which doctor warns.
+const LowDisk = 5_000_000_000
+
+// MinAPIVersion is the oldest Docker API devenv works with (Docker Engine 20.10).
+const MinAPIVersion = "1.41"
+
+// Doctor checks what devenv depends on, the engine, the project, the host's CA
+// bundle and proxies, disk space, and file ownership through a bind mount, and says
+// what to do about each problem. Checks that need something missing are skipped with a
+// note, not failed twice.
+func Doctor(ctx context.Context, eng DoctorEngine, opt DoctorOptions) *DoctorReport {
+	if opt.LookupEnv == nil {
+		opt.LookupEnv = os.LookupEnv
+	}
+	if opt.DiskFree == nil {
+		opt.DiskFree = diskFree
+	}
+	if opt.FileOwner == nil {
+		opt.FileOwner = fileOwner
+	}
+	r := &DoctorReport{}
+
+	// The engine.
+	var details *engine.Details
+	if opt.EngineErr == nil && eng != nil {
+		d, err := eng.Details(ctx)
+		if err == nil {
+			details = &d
+		} else {
+			opt.EngineErr = err
+		}
+	}
+	if details == nil {
+		if ctx.Err() != nil {
+			opt.EngineErr = ctx.Err()
+		}
+		r.add(engineFailure(opt.EngineErr))
+	} else {
+		r.Engine = details
+		r.add(engineFinding(*details))
+	}
+
+	// The project.
+	p, projectFinding := doctorProject(opt.Dir, opt.Host)
+	r.add(projectFinding)
+	if p != nil && details != nil && !details.BuildKit {
+		// Without BuildKit devenv builds another Dockerfile, so another image.
+		if q, err := NewProject(p.Spec, RenderOptions{BuildKit: false}); err == nil {
+			p = q
+		}
+	}
+	fresh := false
+	switch {
+	case p == nil:
+	case details == nil:
+		r.add(Finding{Check: "image", Status: SeveritySkip, Message: "cannot check the image without the engine"})
+	default:
+		f, ok := imageFinding(ctx, eng, p)
+		fresh = ok
+		r.add(f)
+	}
+
+	r.add(caFinding(p, opt.Host))
+	r.add(proxyFinding(opt.LookupEnv))
+
+	local := details != nil && engineIsLocal(*details)
+	switch {
+	case details == nil:
+		r.add(Finding{Check: "disk", Status: SeveritySkip, Message: "cannot check the engine's disk without the engine"})
+	case !local:
+		r.add(Finding{Check: "disk", Status: SeveritySkip, Message: fmt.Sprintf("the engine at %s is not on this machine (or runs in a VM): check its free disk space there", details.Endpoint)})
+	default:
+		r.add(diskFinding(details.RootDir, opt.DiskFree))
+	}
+
+	switch {
+	case p == nil:
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "needs a valid project: the check runs in the project's image"})
+	case details == nil:
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "cannot run a container without the engine"})
+	case opt.GOOS == "windows" || details.OS == "windows":
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "on Windows, Docker Desktop maps file ownership itself"})
+	case !strings.HasPrefix(details.Endpoint, "unix://") && !strings.HasPrefix(details.Endpoint, "npipe://"):
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: fmt.Sprintf("the engine at %s is remote: bind mounts name paths on its machine", details.Endpoint)})
+	case !fresh:
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "the project's image is not built for the current inputs", Fix: "run `devenv build`, then `devenv doctor` again"})
+	default:
+		r.add(ownershipFinding(ctx, eng, p, opt))
+	}
+	return r
+}
+
+func engineFailure(err error) Finding {
+	f := Finding{Check: "engine", Status: SeverityFail, Message: "no engine client", Fix: "check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH"}
+	if err == nil {
+		return f
+	}
+	var un *engine.UnreachableError
+	if errors.As(err, &un) {
+		f.Message = fmt.Sprintf("cannot reach Docker at %s", un.Endpoint)
+		// The error's own words say what to do.
+		msg := un.Error()
+		if i := strings.Index(msg, ": "); i >= 0 {
+			f.Fix = msg[i+2:]
+		}
+		if un.Err != nil && strings.Contains(strings.ToLower(un.Err.Error()), "permission denied") {
+			f.Message += ": permission denied"
+			f.Fix = "your user may not use the engine's socket: add it to the docker group (`sudo usermod -aG docker $USER`, then log in again)"
+		}
+		return f
+	}
+	f.Message = err.Error()
+	return f
+}
+
+func engineFinding(d engine.Details) Finding {
+	builder := "BuildKit"
+	if !d.BuildKit {
+		builder = "no BuildKit"
+	}
+	f := Finding{
+		Check:  "engine",
+		Status: SeverityOK,
+		Message: fmt.Sprintf("Docker %s at %s: API %s (devenv uses %s), %s/%s, %s",
+			d.ServerVersion, d.Endpoint, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
+	}
+	switch {
+	case d.APIVersion != "" && versionLess(d.APIVersion, MinAPIVersion):
+		f.Status = SeverityFail
+		f.Fix = fmt.Sprintf("devenv needs Docker Engine 20.10 (API %s) or newer: upgrade the engine", MinAPIVersion)
+	case !d.BuildKit && d.OS != "windows":
+		f.Status = SeverityWarn
+		f.Fix = "builds use the classic builder (DEVENV_BUILDKIT=0?): no package caches between builds, no host CA during builds; unset DEVENV_BUILDKIT"
+	}
+	return f
+}
+
+// versionLess compares dotted numeric versions: 1.9 < 1.41.
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(as), len(bs)); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+func doctorProject(dir string, host Host) (*Project, Finding) {
+	cfg, err := FindConfig(dir)
+	var nf *NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return nil, Finding{Check: "project", Status: SeveritySkip, Message: fmt.Sprintf("no %s in %s or above", ConfigFile, nf.Start), Fix: "run `devenv init` in a project to check it too"}
+	case err != nil:
+		return nil, Finding{Check: "project", Status: SeverityFail, Message: err.Error()}
+	}
+	p, err := LoadProject(filepath.Dir(cfg), host, RenderOptions{BuildKit: true})
+	if err != nil {
+		return nil, Finding{Check: "project", Status: SeverityFail, Message: err.Error(), Fix: "fix " + cfg}
+	}
+	return p, Finding{Check: "project", Status: SeverityOK, Message: fmt.Sprintf("%s is valid (name %q, base %s)", cfg, p.Spec.Name, p.Spec.Base)}
+}
+
+func imageFinding(ctx context.Context, eng DoctorEngine, p *Project) (Finding, bool) {
+	// Fresh is what build and shell decide: the tag exists. The same project checked
+	// out elsewhere shares the image, whose labels name the other checkout.
+	if ok, err := eng.ImageExists(ctx, p.Tag); err == nil && ok {
+		return Finding{Check: "image", Status: SeverityOK, Message: p.Tag + " is up to date"}, true
+	}
+	st, err := ProjectStatus(ctx, eng, p)
+	if err != nil {
+		return Finding{Check: "image", Status: SeverityFail, Message: "cannot list the project's images: " + err.Error()}, false
+	}
+	switch {
+	case st.Fresh:
+		return Finding{Check: "image", Status: SeverityOK, Message: st.Image + " is up to date"}, true
+	case st.LastBuilt == "":
+		return Finding{Check: "image", Status: SeverityWarn, Message: st.Image + " is not built yet", Fix: "run `devenv build` (or `devenv shell` builds it)"}, false
+	case len(st.Changed) == 0:
+		return Finding{Check: "image", Status: SeverityWarn, Message: fmt.Sprintf("%s is not built: stale since %s", st.Image, st.LastBuilt), Fix: "run `devenv build`"}, false
+	}
+	names := make([]string, len(st.Changed))
+	for i, c := range st.Changed {
+		names[i] = c.String()
+	}
+	return Finding{Check: "image", Status: SeverityWarn, Message: fmt.Sprintf("%s is not built: changed %s since %s", st.Image, strings.Join(names, ", "), st.LastBuilt), Fix: "run `devenv build`"}, false
+}
+
+func caFinding(p *Project, host Host) Finding {
+	f := Finding{Check: "CA bundle"}
+	switch {
+	case p != nil && p.Spec.CABundle != "":
+		f.Status, f.Message = SeverityOK, "the project trusts the host's bundle "+p.Spec.CABundle
+	case p != nil && !p.Spec.CAMissing:
+		f.Status, f.Message = SeverityOK, "trust_host_ca = false: the project does not use the host's CA bundle"
+	case host.CABundle != "":
+		f.Status, f.Message = SeverityOK, "host bundle "+host.CABundle
+	default:
+		f.Status, f.Message = SeverityWarn, "no CA bundle found on this machine (SSL_CERT_FILE unset, none in the usual places)"
+		f.Fix = "behind a TLS-intercepting proxy, set SSL_CERT_FILE to a bundle holding its CA; otherwise nothing to do"
+	}
+	return f
+}
+
+func proxyFinding(lookup func(string) (string, bool)) Finding {
+	var set, local []string
+	for _, k := range proxyVars {
+		v, ok := lookup(k)
+		if !ok {
+			continue
+		}
+		set = append(set, k)
+		if k == "NO_PROXY" || k == "no_proxy" {
+			continue
+		}
+		if pointsAtLoopback(v) {
+			local = append(local, k)
+		}
+	}
+	if len(set) == 0 {
+		return Finding{Check: "proxy", Status: SeverityOK, Message: "no proxy variables set"}
+	}
+	f := Finding{Check: "proxy", Status: SeverityOK, Message: strings.Join(set, ", ") + " set: passed to builds and to the container"}
+	if len(local) > 0 {
+		// Values are never shown: they may hold credentials.
+		f.Status = SeverityWarn
+		f.Fix = strings.Join(local, ", ") + plural(len(local), " points", " point") + " at this machine's loopback, which in a container is the container itself: use host.docker.internal or the host's address"
+	}
+	return f
+}
+
+func pointsAtLoopback(v string) bool {
+	if !strings.Contains(v, "://") {
+		v = "http://" + v
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
+}
+
+// engineIsLocal: the engine's data root is on this machine's file systems.
+func engineIsLocal(d engine.Details) bool {
+	if !strings.HasPrefix(d.Endpoint, "unix://") || d.RootDir == "" {
+		return false
+	}
+	return !strings.Contains(d.OperatingSystem, "Docker Desktop") && !strings.Contains(d.KernelVersion, "linuxkit")
+}
+
+func diskFinding(root string, free func(string) (uint64, error)) Finding {
+	f := Finding{Check: "disk"}
+	n, err := free(root)
+	switch {
+	case errors.Is(err, errNoStatfs):
+		f.Status, f.Message = SeveritySkip, "cannot measure free space on this OS"
+		return f
+	case err != nil:
+		f.Status, f.Message = SeveritySkip, fmt.Sprintf("cannot measure free space on the engine's data root %s: %v", root, err)
+		return f
+	}
+	f.Message = fmt.Sprintf("%s free on the engine's data root %s", FormatSize(int64(n)), root)
+	f.Status = SeverityOK
+	if n < LowDisk {
+		f.Status = SeverityWarn
+		f.Fix = fmt.Sprintf("builds may fail under %s: `devenv clean` removes this project's old images, `docker system prune` more", FormatSize(LowDisk))
+	}
+	return f
+}
+
+// ownershipFinding runs the project's image as the host user, writing a file into a
+// temporary directory of the project (bind-mounted as devenv mounts it), and checks on
+// the host who owns that file.
+func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOptions) Finding {
+	f := Finding{Check: "bind mount"}
+	dir, err := os.MkdirTemp(p.Spec.Root, ".devenv-doctor-")
+	if err != nil {
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("cannot create a directory in %s: %v", p.Spec.Root, err)
+		f.Fix = "the project directory must be writable by you: check its owner and mode"
+		return f
+	}
+	defer os.RemoveAll(dir)
+	// The engine's user may differ: let it write whatever user it maps to, so that a
+	// mismatch is reported rather than a permission error.
+	_ = os.Chmod(dir, 0o777)
+	const probe = "owner-check"
+	target := path.Join(p.Spec.Workdir, filepath.Base(dir), probe)
+	var out bytes.Buffer
+	req := RunRequest(p, RunOptions{Cmd: []string{"touch", target}, Cwd: p.Spec.Root, Stdout: &out, Stderr: &out}, opt.GOOS)
+	req.Ports = nil // a running shell may hold them
+	runCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	code, err := eng.Run(runCtx, req)
+	switch {
+	case err != nil:
+		f.Status, f.Message = SeverityFail, "cannot run the project's image: "+err.Error()
+		return f
+	case code != 0:
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("writing into the project from the container failed with status %d: %s", code, strings.TrimSpace(out.String()))
+		f.Fix = "the engine must be able to bind-mount " + p.Spec.Root + " read-write (Docker Desktop: add it under Settings > Resources > File sharing)"
+		return f
+	}
+	hostPath := filepath.Join(dir, probe)
+	uid, gid, ok, err := opt.FileOwner(hostPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("a file written in the container at %s did not appear at %s", target, hostPath)
+		f.Fix = "the engine sees another directory under this path: with a remote engine or a VM, the project must be at the same path there"
+		return f
+	case err != nil:
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("cannot read %s: %v", hostPath, err)
+		return f
+	case !ok:
+		f.Status, f.Message = SeveritySkip, "this OS does not report file owners"
+		return f
+	}
+	want := p.Spec.User
+	if uid != want.UID {
+		f.Status = SeverityFail
+		f.Message = fmt.Sprintf("a file written in the container as uid %d is owned by uid %d on the host", want.UID, uid)
+		f.Fix = "the engine remaps users (rootless Docker or userns-remap): files the environment writes will not be yours; set user = \"root\" in devenv.toml under rootless Docker"
+		return f
+	}
+	f.Status = SeverityOK
+	f.Message = fmt.Sprintf("files written in the container belong to uid %d, gid %d on the host", uid, gid)
+	if gid != want.GID {
+		f.Status = SeverityWarn
+		f.Message = fmt.Sprintf("files written in the container belong to uid %d but gid %d on the host (want %d)", uid, gid, want.GID)
+		f.Fix = "the directory's setgid bit or the engine's user mapping changes the group"
+	}
+	return f
+}
+
+// FormatSize writes bytes for a person in decimal units, as docker does: 1.98MB.
+func FormatSize(n int64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	v := float64(n)
+	i := 0
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%dB", n)
+	}
+	return fmt.Sprintf("%.3g%s", v, units[i])
+}

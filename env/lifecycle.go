@@ -1,0 +1,325 @@
+package env
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// ContainerEngine is what ps, stop, restart, kill and rm need from the engine.
+type ContainerEngine interface {
+	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
+	StopContainer(ctx context.Context, id string, timeout time.Duration) error
+	RestartContainer(ctx context.Context, id string, timeout time.Duration) error
+	KillContainer(ctx context.Context, id, signal string) error
+	RemoveContainer(ctx context.Context, id string, force bool) error
+}
+
+// ImageEngine is what images and clean need from the engine.
+type ImageEngine interface {
+	ImageSummaries(ctx context.Context, labels map[string]string) ([]engine.ImageSummary, error)
+	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
+	RemoveImageUnlessUsed(ctx context.Context, ref string) error
+}
+
+// ProjectRoot is the root of the project dir is in: the directory holding the nearest
+// devenv.toml. It reads no configuration, so that the environment of a project whose
+// devenv.toml is broken can still be listed, stopped and removed.
+func ProjectRoot(dir string) (string, error) {
+	cfg, err := FindConfig(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(cfg), nil
+}
+
+// EnvContainer is one container devenv made.
+type EnvContainer struct {
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Image   string    `json:"image"`
+	State   string    `json:"state"`
+	Status  string    `json:"status"`
+	Created time.Time `json:"created"`
+	Project string    `json:"project"`
+}
+
+// Running reports whether the container's process runs (or is paused or restarting).
+func (c EnvContainer) Running() bool {
+	return c.State == "running" || c.State == "paused" || c.State == "restarting"
+}
+
+// ListContainers lists the containers devenv made for the project at root, running or
+// not, newest first; root "" lists those of every project. Only devenv's label selects
+// them: a container's name proves nothing.
+func ListContainers(ctx context.Context, eng ContainerEngine, root string) ([]EnvContainer, error) {
+	list, err := eng.Containers(ctx, map[string]string{LabelProject: root})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EnvContainer, 0, len(list))
+	for _, c := range list {
+		project := c.Labels[LabelProject]
+		if project == "" || (root != "" && project != root) {
+			continue // the engine filtered already; never act on a container not ours
+		}
+		out = append(out, EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// Stop stops the project's running containers, SIGTERM first and SIGKILL after
+// timeout, and returns those it stopped.
+func Stop(ctx context.Context, eng ContainerEngine, root string, timeout time.Duration) ([]EnvContainer, error) {
+	return act(ctx, eng, root, EnvContainer.Running, func(c EnvContainer) error {
+		return eng.StopContainer(ctx, c.ID, timeout)
+	})
+}
+
+// Restart restarts the project's containers, running or stopped, and returns them.
+func Restart(ctx context.Context, eng ContainerEngine, root string, timeout time.Duration) ([]EnvContainer, error) {
+	return act(ctx, eng, root, func(c EnvContainer) bool { return c.State != "removing" && c.State != "dead" }, func(c EnvContainer) error {
+		return eng.RestartContainer(ctx, c.ID, timeout)
+	})
+}
+
+// Kill sends signal to the project's running containers and returns them.
+func Kill(ctx context.Context, eng ContainerEngine, root, signal string) ([]EnvContainer, error) {
+	return act(ctx, eng, root, EnvContainer.Running, func(c EnvContainer) error {
+		return eng.KillContainer(ctx, c.ID, signal)
+	})
+}
+
+// RunningError is a command that would remove running containers without force.
+type RunningError struct{ Names []string }
+
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("%s running: stop it with `devenv stop`, or remove it anyway with `devenv rm -f`", plural(len(e.Names), "container "+strings.Join(e.Names, ", ")+" is", "containers "+strings.Join(e.Names, ", ")+" are"))
+}
+
+// Remove removes the project's containers and returns them. Running ones are removed
+// only with force (they are killed); without it nothing is removed and the error is
+// *RunningError.
+func Remove(ctx context.Context, eng ContainerEngine, root string, force bool) ([]EnvContainer, error) {
+	if !force {
+		list, err := ListContainers(ctx, eng, root)
+		if err != nil {
+			return nil, err
+		}
+		var running []string
+		for _, c := range list {
+			if c.Running() {
+				running = append(running, c.Name)
+			}
+		}
+		if len(running) > 0 {
+			return nil, &RunningError{Names: running}
+		}
+	}
+	return act(ctx, eng, root, func(c EnvContainer) bool { return c.State != "removing" }, func(c EnvContainer) error {
+		return eng.RemoveContainer(ctx, c.ID, force)
+	})
+}
+
+// act applies do to the project's containers that match, every one even when some
+// fail, and returns those it was applied to without error.
+func act(ctx context.Context, eng ContainerEngine, root string, match func(EnvContainer) bool, do func(EnvContainer) error) ([]EnvContainer, error) {
+	if root == "" {
+		return nil, errors.New("no project given") // never every project's by accident
+	}
+	list, err := ListContainers(ctx, eng, root)
+	if err != nil {
+		return nil, err
+	}
+	var done []EnvContainer
+	var errs []error
+	for _, c := range list {
+		if !match(c) {
+			continue
+		}
+		if err := do(c); err != nil {
+			if ctx.Err() != nil {
+				return done, ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+			continue
+		}
+		done = append(done, c)
+	}
+	return done, errors.Join(errs...)
+}
+
+// EnvImage is one image devenv built.
+type EnvImage struct {
+	// Tag is devenv's tag for it (devenv/NAME:FINGERPRINT), or "<none>" when the tag
+	// has moved to a newer build.
+	Tag         string    `json:"tag"`
+	ID          string    `json:"id"`
+	Project     string    `json:"project"`
+	Name        string    `json:"name"`
+	Fingerprint string    `json:"fingerprint"`
+	Current     bool      `json:"current"`
+	Size        int64     `json:"size"`
+	Created     time.Time `json:"created"`
+	// OtherTags are the image's tags that devenv did not give it: someone else named
+	// it, and clean leaves it alone.
+	OtherTags []string `json:"other_tags,omitempty"`
+	// UsedBy are the containers, running or not, made from it.
+	UsedBy []string `json:"used_by,omitempty"`
+}
+
+// ImageQuery says whose images to list, and which image is current.
+type ImageQuery struct {
+	// Root is the project whose images to list; "" lists every project's.
+	Root string
+	// Current is the project and fingerprint of the image the current inputs give;
+	// empty when unknown.
+	CurrentRoot, CurrentFingerprint string
+}
+
+// ListImages lists the environment images devenv built (carrying its project and
+// fingerprint labels), newest first. Only labels select them: an image named
+// devenv/... without them is not devenv's.
+func ListImages(ctx context.Context, eng ImageEngine, q ImageQuery) ([]EnvImage, error) {
+	list, err := eng.ImageSummaries(ctx, map[string]string{LabelProject: q.Root})
+	if err != nil {
+		return nil, err
+	}
+	containers, err := eng.Containers(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string][]string{}
+	for _, c := range containers {
+		users[c.ImageID] = append(users[c.ImageID], c.Name)
+	}
+	out := make([]EnvImage, 0, len(list))
+	for _, im := range list {
+		project := im.Labels[LabelProject]
+		name, fp := im.Labels[LabelName], im.Labels[LabelFingerprint]
+		// An environment image carries the project and its fingerprint; other images
+		// devenv labels for a project (its services') are not listed or cleaned here.
+		if project == "" || fp == "" || (q.Root != "" && project != q.Root) {
+			continue
+		}
+		e := EnvImage{
+			Tag: "<none>", ID: im.ID, Project: project, Name: name, Fingerprint: fp,
+			Size: im.Size, Created: im.Created, UsedBy: users[im.ID],
+		}
+		own := ImageTag(name, fp)
+		for _, t := range im.Tags {
+			if t == own && name != "" && fp != "" {
+				e.Tag = t
+			} else {
+				e.OtherTags = append(e.OtherTags, t)
+			}
+		}
+		// The current image is the one under the current tag: not a dangling one the tag
+		// has left (--rebuild), nor one built FROM it that inherited its labels.
+		e.Current = e.Tag != "<none>" && q.CurrentFingerprint != "" && project == q.CurrentRoot && fp == q.CurrentFingerprint
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		return out[i].Tag < out[j].Tag
+	})
+	return out, nil
+}
+
+// CleanOptions say which images clean removes.
+type CleanOptions struct {
+	ImageQuery
+	// All removes every project's images, the current one included; otherwise only
+	// Root's, except the current one.
+	All    bool
+	DryRun bool
+}
+
+// CleanReport is what clean removed (or, in a dry run, would remove) and what it kept.
+type CleanReport struct {
+	Removed []EnvImage     `json:"removed"`
+	Skipped []SkippedImage `json:"skipped"`
+	// Freed is the sum of the removed images' sizes; shared layers may make the real
+	// gain smaller.
+	Freed  int64 `json:"freed"`
+	DryRun bool  `json:"dry_run"`
+}
+
+// SkippedImage is an image clean kept, and why.
+type SkippedImage struct {
+	EnvImage
+	Reason string `json:"reason"`
+}
+
+// Clean removes devenv's images of a project except the current one, or with All
+// every devenv image. It never touches an image without devenv's labels, never one
+// that a container uses, and never one someone else tagged.
+func Clean(ctx context.Context, eng ImageEngine, opt CleanOptions) (*CleanReport, error) {
+	q := opt.ImageQuery
+	if opt.All {
+		q.Root = ""
+	} else if q.Root == "" {
+		return nil, errors.New("no project given: run clean in a project, or use --all")
+	}
+	images, err := ListImages(ctx, eng, q)
+	if err != nil {
+		return nil, err
+	}
+	rep := &CleanReport{Removed: []EnvImage{}, Skipped: []SkippedImage{}, DryRun: opt.DryRun}
+	var errs []error
+	for _, im := range images {
+		if im.Current && !opt.All {
+			continue
+		}
+		ref := im.Tag
+		switch {
+		case len(im.UsedBy) > 0:
+			rep.Skipped = append(rep.Skipped, SkippedImage{im, "in use by " + plural(len(im.UsedBy), "container ", "containers ") + strings.Join(im.UsedBy, ", ")})
+			continue
+		case len(im.OtherTags) > 0:
+			rep.Skipped = append(rep.Skipped, SkippedImage{im, "also tagged " + strings.Join(im.OtherTags, ", ") + ", not by devenv"})
+			continue
+		case ref == "<none>":
+			ref = im.ID
+		}
+		if !opt.DryRun {
+			err := eng.RemoveImageUnlessUsed(ctx, ref)
+			var inUse *engine.ImageInUseError
+			switch {
+			case errors.As(err, &inUse):
+				rep.Skipped = append(rep.Skipped, SkippedImage{im, "in use: " + inUse.Msg})
+				continue
+			case err != nil:
+				if ctx.Err() != nil {
+					return rep, ctx.Err()
+				}
+				errs = append(errs, fmt.Errorf("cannot remove %s: %w", ref, err))
+				continue
+			}
+		}
+		rep.Removed = append(rep.Removed, im)
+		rep.Freed += im.Size
+	}
+	return rep, errors.Join(errs...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

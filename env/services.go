@@ -1,0 +1,750 @@
+package env
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/docker/go-connections/nat"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// Labels of the resources devenv makes for a project's services, beside the project
+// labels.
+const (
+	LabelService    = "dev.devenv.service"
+	LabelConfigHash = "dev.devenv.config-hash"
+)
+
+// DefaultHealthTimeout is how long a service's healthcheck may take to pass.
+const DefaultHealthTimeout = 60 * time.Second
+
+// ServiceConfig is one [services.NAME] table as the user wrote it.
+type ServiceConfig struct {
+	Name          string
+	Image         string
+	Build         string
+	Env           map[string]string
+	Ports         []string
+	Volumes       []string
+	Healthcheck   string
+	HealthTimeout string
+}
+
+// serviceKeys are the keys of a [services.NAME] table, for suggestions.
+var serviceKeys = []string{"image", "build", "env", "ports", "volumes", "healthcheck", "health_timeout"}
+
+// services reads the [services.NAME] tables.
+func (d decoder) services(key string, v any) ([]ServiceConfig, error) {
+	tbl, ok := v.(map[string]any)
+	if !ok {
+		return nil, d.errf(key, "", "%q must be tables: write [services.db] on its own line, then image = \"postgres:16\"", key)
+	}
+	names := make([]string, 0, len(tbl))
+	for n := range tbl {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]ServiceConfig, 0, len(names))
+	for _, name := range names {
+		table := key + "." + name
+		st, ok := tbl[name].(map[string]any)
+		if !ok {
+			return nil, d.errf(name, key, "services.%s must be a table: write [services.%s] on its own line, then its keys", name, name)
+		}
+		sc := ServiceConfig{Name: name}
+		keys := make([]string, 0, len(st))
+		for k := range st {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return d.line(keys[i], table) < d.line(keys[j], table) })
+		for _, k := range keys {
+			val := st[k]
+			var err error
+			str := func() string {
+				s, isStr := val.(string)
+				if !isStr {
+					err = d.errf(k, table, "[services.%s] %s must be a string in quotes, not %s", name, k, describe(val))
+				}
+				return s
+			}
+			list := func(example string) []string {
+				items, isList := val.([]any)
+				if !isList {
+					err = d.errf(k, table, "[services.%s] %s must be a list of strings, like %s = %s; got %s", name, k, k, example, describe(val))
+					return nil
+				}
+				var ss []string
+				for i, it := range items {
+					s, isStr := it.(string)
+					if !isStr {
+						err = d.errf(k, table, "[services.%s] %s item %d must be a string in quotes, not %s", name, k, i+1, describe(it))
+						return nil
+					}
+					ss = append(ss, s)
+				}
+				return ss
+			}
+			switch k {
+			case "image":
+				sc.Image = str()
+			case "build":
+				sc.Build = str()
+			case "healthcheck":
+				sc.Healthcheck = str()
+			case "health_timeout":
+				sc.HealthTimeout = str()
+			case "ports":
+				sc.Ports = list(`["5432:5432"]`)
+			case "volumes":
+				sc.Volumes = list(`["pgdata:/var/lib/postgresql/data"]`)
+			case "env":
+				envTbl, isTbl := val.(map[string]any)
+				if !isTbl {
+					err = d.errf(k, table, "[services.%s] env must be a table, like env = { POSTGRES_PASSWORD = \"dev\" }", name)
+					break
+				}
+				sc.Env = map[string]string{}
+				for ek, ev := range envTbl {
+					switch x := ev.(type) {
+					case string:
+						sc.Env[ek] = x
+					case bool, int64:
+						sc.Env[ek] = fmt.Sprint(x)
+					case float64:
+						sc.Env[ek] = strconv.FormatFloat(x, 'f', -1, 64)
+					default:
+						err = d.errf(k, table, "[services.%s] env %s must be a string, not %s", name, ek, describe(ev))
+					}
+				}
+			default:
+				msg := fmt.Sprintf("[services.%s]: unknown key %q", name, k)
+				if s := suggest(k, serviceKeys); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				} else {
+					msg += " (a service has " + strings.Join(serviceKeys, ", ") + ")"
+				}
+				err = d.errf(k, table, "%s", msg)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// Service is a sidecar container the environment reaches on the project's network by
+// Name, resolved and checked.
+type Service struct {
+	Name  string
+	Image string // a reference; empty when built
+	// Build is the directory holding the service's Dockerfile, absolute; empty when
+	// Image is set.
+	Build         string
+	Env           map[string]string
+	Ports         []string
+	Volumes       []ServiceVolume
+	Healthcheck   string // run with sh -c in the service; "" waits for nothing
+	HealthTimeout time.Duration
+}
+
+// ServiceVolume is a named volume of the project mounted in a service.
+type ServiceVolume struct {
+	Name   string // as in devenv.toml; the engine's is VolumeName(project, Name)
+	Target string
+}
+
+var (
+	serviceNameRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$`)
+	volumeNameRe  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+)
+
+// resolveServices checks the [services.NAME] tables.
+func resolveServices(c *Config, d decoder) ([]Service, error) {
+	var out []Service
+	for _, sc := range c.Services {
+		table := "services." + sc.Name
+		errf := func(key, format string, args ...any) error {
+			if l, _ := d.pos(key, table); l == 0 {
+				key, table = sc.Name, "services"
+			}
+			return d.errf(key, table, "[services.%s] %s", sc.Name, fmt.Sprintf(format, args...))
+		}
+		if !serviceNameRe.MatchString(sc.Name) {
+			return nil, d.errf(table, "", "service name %q must be lower-case letters, digits, - and _ (it is the host name the environment reaches it by), like [services.db]", sc.Name)
+		}
+		s := Service{Name: sc.Name, Env: map[string]string{}, HealthTimeout: DefaultHealthTimeout, Healthcheck: sc.Healthcheck}
+		switch {
+		case sc.Image != "" && sc.Build != "":
+			return nil, errf("build", "sets both image and build: keep one (image = \"postgres:16\" to use an image, build = \"dir\" to build one)")
+		case sc.Image == "" && sc.Build == "":
+			return nil, errf("image", "needs image = \"postgres:16\" (an image reference) or build = \"dir\" (a directory of the project holding a Dockerfile)")
+		case sc.Image != "":
+			if _, err := reference.ParseNormalizedNamed(sc.Image); err != nil {
+				return nil, errf("image", "image %q is not an image reference like \"postgres:16\"", sc.Image)
+			}
+			s.Image = sc.Image
+		default:
+			clean := path.Clean(filepath.ToSlash(sc.Build))
+			if filepath.IsAbs(sc.Build) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(sc.Build) != "" {
+				return nil, errf("build", "build %q must be a directory inside the project, relative to %s", sc.Build, c.Root())
+			}
+			dir := filepath.Join(c.Root(), filepath.FromSlash(clean))
+			if st, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil || !st.Mode().IsRegular() {
+				return nil, errf("build", "build %q holds no Dockerfile: create %s or use image = \"...\"", sc.Build, filepath.Join(dir, "Dockerfile"))
+			}
+			s.Build = dir
+		}
+		for k, v := range sc.Env {
+			if !envNameRe.MatchString(k) {
+				return nil, errf("env", "env name %q must be letters, digits and _ and not start with a digit", k)
+			}
+			if strings.ContainsAny(v, "\x00\r\n") {
+				return nil, errf("env", "env %s holds a line break: environment values must be one line", k)
+			}
+			s.Env[k] = v
+		}
+		if _, _, err := nat.ParsePortSpecs(sc.Ports); err != nil {
+			return nil, errf("ports", "ports: %v (use docker -p syntax: \"5432\", \"5432:5432\", \"127.0.0.1:5432:5432/tcp\")", err)
+		}
+		s.Ports = sc.Ports
+		seen := map[string]bool{}
+		for _, v := range sc.Volumes {
+			name, target, ok := strings.Cut(v, ":")
+			if !ok || name == "" || target == "" {
+				return nil, errf("volumes", "volume %q must be \"NAME:/path/in/the/service\", like \"pgdata:/var/lib/postgresql/data\"", v)
+			}
+			if strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
+				return nil, errf("volumes", "volume %q names a host path: services get named volumes only, like \"pgdata:%s\" (the project itself is mounted in the environment, not in services)", v, target)
+			}
+			if !volumeNameRe.MatchString(name) {
+				return nil, errf("volumes", "volume name %q must be letters, digits and _.- (not starting with one of them)", name)
+			}
+			if !containerPath.MatchString(target) || path.Clean(target) != target || target == "/" {
+				return nil, errf("volumes", "volume %q: %q must be an absolute path in the service, not /", v, target)
+			}
+			if seen[target] {
+				return nil, errf("volumes", "two volumes are mounted at %s: keep one", target)
+			}
+			seen[target] = true
+			s.Volumes = append(s.Volumes, ServiceVolume{Name: name, Target: target})
+		}
+		if sc.Healthcheck != "" {
+			if err := checkCommand(sc.Healthcheck); err != nil {
+				return nil, errf("healthcheck", "healthcheck %q %v", sc.Healthcheck, err)
+			}
+		}
+		if sc.HealthTimeout != "" {
+			t, err := time.ParseDuration(sc.HealthTimeout)
+			if err != nil || t <= 0 {
+				return nil, errf("health_timeout", "health_timeout %q must be a duration like \"60s\" or \"2m\"", sc.HealthTimeout)
+			}
+			s.HealthTimeout = t
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ServiceNetwork is the network a project's services and environment share, named
+// after the project and its root so two checkouts of one project do not meet.
+func ServiceNetwork(s *Spec) string {
+	sum := sha256.Sum256([]byte(s.Root))
+	return "devenv-" + s.Name + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// VolumeName is the engine's name of a project's named volume.
+func VolumeName(project, volume string) string { return "devenv-" + project + "-" + volume }
+
+// ServiceContainerName is the name of a service's container.
+func ServiceContainerName(project, service string) string { return "devenv-" + project + "-" + service }
+
+// ServiceEngine is what starting and stopping services needs from the engine.
+type ServiceEngine interface {
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	Build(ctx context.Context, req engine.BuildRequest) error
+	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
+	RemoveContainer(ctx context.Context, id string, force bool) error
+	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
+	Networks(ctx context.Context, labels map[string]string) ([]engine.Network, error)
+	RemoveNetwork(ctx context.Context, id string) error
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
+	Volumes(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
+	RemoveVolume(ctx context.Context, name string) error
+	StartService(ctx context.Context, req engine.ServiceRequest) (string, error)
+	Exec(ctx context.Context, containerName string, cmd []string, user string, env []string, out io.Writer) (int, error)
+	Logs(ctx context.Context, id string, tail int) (string, error)
+}
+
+// ServiceOptions tune StartServices.
+type ServiceOptions struct {
+	Notice   io.Writer // one line per service: started, reused, healthy
+	Progress io.Writer // build progress of built services
+	Plain    bool
+	BuildKit bool
+	// Interval between healthcheck runs; 500ms when zero.
+	Interval time.Duration
+}
+
+// projectLabels are the labels of every network, volume and container of a project's
+// services.
+func projectLabels(s *Spec) map[string]string {
+	return map[string]string{LabelProject: s.Root, LabelName: s.Name, LabelVersion: Version}
+}
+
+// StartServices makes sure the project's network and every service run, each healthy:
+// a service already running with the same configuration is left alone, one whose
+// configuration changed is recreated. Services keep running after devenv exits; `devenv
+// down` stops them.
+func StartServices(ctx context.Context, eng ServiceEngine, p *Project, opt ServiceOptions) error {
+	s := p.Spec
+	if len(s.Services) == 0 {
+		return nil
+	}
+	if opt.Interval <= 0 {
+		opt.Interval = 500 * time.Millisecond
+	}
+	notice := orDiscard(opt.Notice)
+	netName := ServiceNetwork(s)
+	if err := eng.EnsureNetwork(ctx, netName, projectLabels(s)); err != nil {
+		return fmt.Errorf("creating the network of the services: %w", err)
+	}
+	for _, svc := range s.Services {
+		if err := startService(ctx, eng, s, svc, netName, opt, notice); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func startService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, netName string, opt ServiceOptions, notice io.Writer) error {
+	image := svc.Image
+	if svc.Build != "" {
+		tag, err := buildService(ctx, eng, s, svc, opt)
+		if err != nil {
+			return err
+		}
+		image = tag
+	}
+	labels := projectLabels(s)
+	labels[LabelService] = svc.Name
+	req := engine.ServiceRequest{
+		Image:   image,
+		Name:    ServiceContainerName(s.Name, svc.Name),
+		Ports:   svc.Ports,
+		Network: netName,
+		Alias:   svc.Name,
+	}
+	for _, k := range sortedKeys(svc.Env) {
+		req.Env = append(req.Env, k+"="+svc.Env[k])
+	}
+	for _, v := range svc.Volumes {
+		name := VolumeName(s.Name, v.Name)
+		vl := projectLabels(s)
+		if err := eng.EnsureVolume(ctx, name, vl); err != nil {
+			return fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		req.Volumes = append(req.Volumes, engine.VolumeMount{Volume: name, Target: v.Target})
+	}
+	hash := serviceHash(req, svc)
+	labels[LabelConfigHash] = hash
+	req.Labels = labels
+
+	existing, err := eng.Containers(ctx, map[string]string{LabelProject: s.Root, LabelService: svc.Name})
+	if err != nil {
+		return err
+	}
+	for _, c := range existing {
+		if c.Labels[LabelProject] != s.Root || c.Labels[LabelService] != svc.Name {
+			continue // never touch what is not ours
+		}
+		if c.State == "running" && c.Labels[LabelConfigHash] == hash {
+			fmt.Fprintf(notice, "devenv: service %s is running (%s)\n", svc.Name, c.Name)
+			return waitHealthy(ctx, eng, svc, c.ID, req.Name, opt, notice, false)
+		}
+		why := "its configuration changed"
+		if c.Labels[LabelConfigHash] == hash {
+			why = "it was " + c.State
+		}
+		fmt.Fprintf(notice, "devenv: service %s: recreating %s (%s)\n", svc.Name, c.Name, why)
+		if err := eng.RemoveContainer(ctx, c.ID, true); err != nil {
+			return fmt.Errorf("service %s: removing the old container %s: %w", svc.Name, c.Name, err)
+		}
+	}
+	id, err := eng.StartService(ctx, req)
+	if err != nil {
+		if id != "" {
+			rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_ = eng.RemoveContainer(rmCtx, id, true)
+			cancel()
+		}
+		var pe *engine.PortInUseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("service %s: %s is already in use on this machine: stop what uses it, or change ports of [services.%s] in %s", svc.Name, describePorts(svc.Ports), svc.Name, ConfigFile)
+		}
+		if strings.Contains(err.Error(), "is already in use by container") {
+			return fmt.Errorf("service %s: a container named %s exists that devenv did not make for this project: remove or rename it (`docker rm -f %s`)", svc.Name, req.Name, req.Name)
+		}
+		return fmt.Errorf("service %s: %w", svc.Name, err)
+	}
+	fmt.Fprintf(notice, "devenv: service %s started (%s)\n", svc.Name, req.Name)
+	return waitHealthy(ctx, eng, svc, id, req.Name, opt, notice, true)
+}
+
+// serviceHash is what decides whether a running service is still what devenv.toml
+// asks for.
+func serviceHash(req engine.ServiceRequest, svc Service) string {
+	b, _ := json.Marshal(struct {
+		Req         engine.ServiceRequest
+		Healthcheck string
+	}{req, svc.Healthcheck})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// waitHealthy runs the healthcheck until it passes, the service stops, or its time is
+// up; then the error holds the service's last log lines.
+func waitHealthy(ctx context.Context, eng ServiceEngine, svc Service, id, name string, opt ServiceOptions, notice io.Writer, say bool) error {
+	if svc.Healthcheck == "" {
+		return nil
+	}
+	start := time.Now()
+	deadline := start.Add(svc.HealthTimeout)
+	var last string
+	for {
+		var out strings.Builder
+		code, err := eng.Exec(ctx, name, []string{"sh", "-c", svc.Healthcheck}, "", nil, &out)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil && code == 0 {
+			if say {
+				fmt.Fprintf(notice, "devenv: service %s is healthy (%.1fs)\n", svc.Name, time.Since(start).Seconds())
+			}
+			return nil
+		}
+		if err != nil {
+			last = err.Error()
+			if state := containerState(ctx, eng, svc.Name, id); state != "" && state != "running" {
+				return serviceFailed(ctx, eng, svc, id, fmt.Sprintf("service %s stopped (%s) before its healthcheck passed", svc.Name, state))
+			}
+		} else {
+			last = fmt.Sprintf("exit status %d", code)
+			if o := strings.TrimSpace(out.String()); o != "" {
+				last += ": " + lastLine(o)
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return serviceFailed(ctx, eng, svc, id, fmt.Sprintf("service %s did not become healthy within %s: healthcheck %q still fails (%s)", svc.Name, svc.HealthTimeout, svc.Healthcheck, last))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(opt.Interval, time.Until(deadline)+time.Millisecond)):
+		}
+	}
+}
+
+func containerState(ctx context.Context, eng ServiceEngine, service, id string) string {
+	list, err := eng.Containers(ctx, map[string]string{LabelService: service})
+	if err != nil {
+		return ""
+	}
+	for _, c := range list {
+		if c.ID == id {
+			return c.State
+		}
+	}
+	return "removed"
+}
+
+// serviceFailed is msg with the service's last 20 log lines and what to do.
+func serviceFailed(ctx context.Context, eng ServiceEngine, svc Service, id, msg string) error {
+	logs, err := eng.Logs(context.WithoutCancel(ctx), id, 20)
+	logs = strings.TrimRight(logs, "\n")
+	switch {
+	case err != nil:
+		logs = "  (cannot read its logs: " + err.Error() + ")"
+	case logs == "":
+		logs = "  (it wrote nothing)"
+	default:
+		logs = "  " + strings.ReplaceAll(logs, "\n", "\n  ")
+	}
+	return fmt.Errorf("%s\nits last 20 log lines:\n%s\nfix the service (or raise health_timeout of [services.%s] in %s), then run the command again; `devenv down` stops the services",
+		msg, logs, svc.Name, ConfigFile)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(s, "\n")
+	return lines[len(lines)-1]
+}
+
+// buildService builds a service's directory into devenv/<project>-svc-<service>:<hash
+// of the directory's files>, unless the engine has that image already.
+func buildService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, opt ServiceOptions) (string, error) {
+	sum, err := dirHash(svc.Build)
+	if err != nil {
+		return "", fmt.Errorf("service %s: reading %s: %w", svc.Name, svc.Build, err)
+	}
+	tag := ServiceImageTag(s.Name, svc.Name, sum)
+	if ok, err := eng.ImageExists(ctx, tag); err != nil {
+		return "", err
+	} else if ok {
+		return tag, nil
+	}
+	fmt.Fprintf(orDiscard(opt.Notice), "devenv: service %s: building %s from %s\n", svc.Name, tag, svc.Build)
+	labels := projectLabels(s)
+	labels[LabelService] = svc.Name
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(writeDirTar(pw, svc.Build)) }()
+	defer pr.Close()
+	err = eng.Build(ctx, engine.BuildRequest{
+		Context: pr, Dockerfile: "Dockerfile", Tag: tag, Labels: labels, BuildArgs: proxyBuildArgs(),
+		BuildKit: opt.BuildKit, Progress: orDiscard(opt.Progress), Plain: opt.Plain,
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return "", err
+		}
+		return "", fmt.Errorf("building service %s from %s failed: %w; fix its Dockerfile and run the command again", svc.Name, svc.Build, err)
+	}
+	return tag, nil
+}
+
+// ServiceImageTag is the tag of a built service's image.
+func ServiceImageTag(project, service, sum string) string {
+	return "devenv/" + project + "-svc-" + service + ":" + sum
+}
+
+// dirHash hashes the names, modes and contents of every file under dir.
+func dirHash(dir string) (string, error) {
+	h := sha256.New()
+	err := walkDir(dir, func(rel string, info fs.FileInfo, full string) error {
+		fmt.Fprintf(h, "%s\x00%o\x00", rel, info.Mode())
+		if info.Mode().IsRegular() {
+			f, err := os.Open(full)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if _, err := io.Copy(h, f); err != nil {
+				return err
+			}
+		}
+		h.Write([]byte{0})
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// walkDir visits dir's files and directories (not dir itself) in name order, with
+// forward-slash relative paths; symlinks are refused.
+func walkDir(dir string, fn func(rel string, info fs.FileInfo, full string) error) error {
+	return filepath.WalkDir(dir, func(full string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if full == dir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, full)
+		info, err := de.Info()
+		if err != nil {
+			return err
+		}
+		if !info.Mode().IsRegular() && !info.IsDir() {
+			return fmt.Errorf("%s is not a regular file or directory: a service's build directory can hold only those", rel)
+		}
+		return fn(filepath.ToSlash(rel), info, full)
+	})
+}
+
+// writeDirTar writes dir as a build context.
+func writeDirTar(w io.Writer, dir string) error {
+	tw := tar.NewWriter(w)
+	err := walkDir(dir, func(rel string, info fs.FileInfo, full string) error {
+		hdr := &tar.Header{Name: rel, Mode: int64(info.Mode().Perm()), ModTime: time.Unix(0, 0)}
+		if info.IsDir() {
+			hdr.Typeflag, hdr.Name = tar.TypeDir, rel+"/"
+			return tw.WriteHeader(hdr)
+		}
+		hdr.Typeflag, hdr.Size = tar.TypeReg, info.Size()
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		f, err := os.Open(full)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.CopyN(tw, f, info.Size())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// describePorts names the host ports of port specs, with the process that listens on
+// one when /proc tells.
+func describePorts(specs []string) string {
+	_, bindings, err := nat.ParsePortSpecs(specs)
+	if err != nil {
+		return fmt.Sprintf("a port of %v", specs)
+	}
+	var parts []string
+	for _, bs := range bindings {
+		for _, b := range bs {
+			if b.HostPort == "" {
+				continue
+			}
+			part := "host port " + b.HostPort
+			if n, err := strconv.Atoi(b.HostPort); err == nil {
+				if who := portOwner(n); who != "" {
+					part += " (used by " + who + ")"
+				}
+			}
+			parts = append(parts, part)
+		}
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return fmt.Sprintf("a port of %v", specs)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// portOwner finds the process listening on a TCP port from /proc, on Linux; "" when it
+// cannot tell (another OS, or a process of another user).
+func portOwner(port int) string {
+	inodes := map[string]bool{}
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		f, err := os.Open(file)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 10 || fields[3] != "0A" { // 0A: LISTEN
+				continue
+			}
+			_, hexPort, ok := strings.Cut(fields[1], ":")
+			if p, err := strconv.ParseInt(hexPort, 16, 32); ok && err == nil && int(p) == port {
+				inodes[fields[9]] = true
+			}
+		}
+		f.Close()
+	}
+	if len(inodes) == 0 {
+		return ""
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, proc := range procs {
+		fds, err := os.ReadDir(filepath.Join(proc, "fd"))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			target, err := os.Readlink(filepath.Join(proc, "fd", fd.Name()))
+			if err != nil || !strings.HasPrefix(target, "socket:[") {
+				continue
+			}
+			if inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] {
+				comm, _ := os.ReadFile(filepath.Join(proc, "comm"))
+				return fmt.Sprintf("process %s %s", filepath.Base(proc), strings.TrimSpace(string(comm)))
+			}
+		}
+	}
+	return ""
+}
+
+// DownResult is what Down removed.
+type DownResult struct {
+	Containers []string
+	Networks   []string
+	Volumes    []string
+}
+
+// Empty reports whether Down found nothing to remove.
+func (r DownResult) Empty() bool {
+	return len(r.Containers) == 0 && len(r.Networks) == 0 && len(r.Volumes) == 0
+}
+
+// Down stops and removes the service containers and the network of the project at
+// root, and its named volumes too when volumes is set. Only devenv's labels select
+// what it removes.
+func Down(ctx context.Context, eng ServiceEngine, root string, volumes bool) (DownResult, error) {
+	var res DownResult
+	if root == "" {
+		return res, errors.New("no project root: nothing to take down")
+	}
+	cs, err := eng.Containers(ctx, map[string]string{LabelProject: root, LabelService: ""})
+	if err != nil {
+		return res, err
+	}
+	for _, c := range cs {
+		if c.Labels[LabelProject] != root || c.Labels[LabelService] == "" {
+			continue
+		}
+		if err := eng.RemoveContainer(ctx, c.ID, true); err != nil {
+			return res, fmt.Errorf("removing service container %s: %w", c.Name, err)
+		}
+		res.Containers = append(res.Containers, c.Name)
+	}
+	nets, err := eng.Networks(ctx, map[string]string{LabelProject: root})
+	if err != nil {
+		return res, err
+	}
+	for _, n := range nets {
+		if n.Labels[LabelProject] != root {
+			continue
+		}
+		if err := eng.RemoveNetwork(ctx, n.ID); err != nil {
+			if strings.Contains(err.Error(), "active endpoints") {
+				return res, fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
+			}
+			return res, fmt.Errorf("removing network %s: %w", n.Name, err)
+		}
+		res.Networks = append(res.Networks, n.Name)
+	}
+	if volumes {
+		vols, err := eng.Volumes(ctx, map[string]string{LabelProject: root})
+		if err != nil {
+			return res, err
+		}
+		for _, v := range vols {
+			if v.Labels[LabelProject] != root {
+				continue
+			}
+			if err := eng.RemoveVolume(ctx, v.Name); err != nil {
+				return res, fmt.Errorf("removing volume %s: %w", v.Name, err)
+			}
+			res.Volumes = append(res.Volumes, v.Name)
+		}
+	}
+	return res, nil
+}
