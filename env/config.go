@@ -36,6 +36,7 @@ type Config struct {
 	PassEnv      []string
 	Env          map[string]string
 	Watch        bool            // shell watches the inputs as `devenv shell --watch` does
+	Persistent   bool            // one warm container per project and image, entered with exec
 	OnChange     string          // what a watching shell does after a rebuild
 	Services     []ServiceConfig // [services.NAME] tables, sorted by name
 	Image        string          // a prebuilt environment pulled from a registry instead of built
@@ -192,6 +193,8 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			c.Env, err = d.envTable(k, v)
 		case "watch":
 			c.Watch, err = d.boolean(k, v)
+		case "persistent":
+			c.Persistent, err = d.boolean(k, v)
 		case "on_change":
 			c.OnChange, err = d.str(k, v)
 		case "image":
@@ -239,7 +242,7 @@ func clampCol(data []byte, line, col int) int {
 // configKeys are the top-level keys of devenv.toml, for suggestions.
 var configKeys = []string{
 	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
-	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "services",
+	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "persistent", "services",
 	"image",
 }
 

@@ -265,6 +265,7 @@ func (e *ExitError) Error() string {
 
 // RunOptions describe one command run in the environment.
 type RunOptions struct {
+	Name   string   // the container's name; "" picks a fresh one
 	Cmd    []string // nil: the project's shell
 	Cwd    string   // the host directory the user stands in
 	TTY    bool
@@ -301,6 +302,10 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 			env = append(env, k+"="+v)
 		}
 	}
+	name := opt.Name
+	if name == "" {
+		name = containerName(s.Name)
+	}
 	mounts := []engine.Mount{{Source: HostPathForEngine(s.Root, goos), Target: s.Workdir}}
 	if s.CABundle != "" {
 		mounts = append(mounts, engine.Mount{Source: HostPathForEngine(s.CABundle, goos), Target: CAPath, ReadOnly: true})
@@ -312,7 +317,7 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 	}
 	return engine.RunRequest{
 		Image:   p.Tag,
-		Name:    containerName(s.Name),
+		Name:    name,
 		Cmd:     cmd,
 		Workdir: ContainerWorkdir(s.Root, opt.Cwd, s.Workdir),
 		User:    fmt.Sprintf("%d:%d", s.User.UID, s.User.GID),
@@ -333,7 +338,13 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 // Run runs a command (or the shell) in the project's environment and waits for it.
 // A non-zero status comes back as *ExitError.
 func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
-	code, err := eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
+	var code int
+	var err error
+	if p.Spec.Persistent {
+		code, err = runPersistent(ctx, eng, p, opt)
+	} else {
+		code, err = eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
+	}
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,10 @@ package env
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
-	"runtime"
 	"strings"
 	"sync"
 )
@@ -37,7 +37,12 @@ func RunShell(ctx context.Context, eng Engine, p *Project, opt ShellOptions) err
 		return Run(ctx, eng, p, opt.RunOptions)
 	}
 	for {
-		req := RunRequest(p, opt.RunOptions, runtime.GOOS)
+		// The container's name is fixed up front: apply execs into it.
+		target := containerName(p.Spec.Name)
+		if p.Spec.Persistent {
+			target = persistentName(p)
+		}
+		opt.RunOptions.Name = target
 		var mu sync.Mutex
 		var next *Project // a newer image, for restart
 		watchCtx, stopWatch := context.WithCancel(ctx)
@@ -58,7 +63,7 @@ func RunShell(ctx context.Context, eng Engine, p *Project, opt ShellOptions) err
 						}
 						switch p.Spec.OnChange {
 						case OnChangeApply:
-							applyChanges(watchCtx, eng, req.Name, ev.Project, ev.Changed, opt.Notice)
+							applyChanges(watchCtx, eng, target, ev.Project, ev.Changed, opt.Notice)
 						case OnChangeRestart:
 							if len(opt.Cmd) > 0 {
 								// A command is not run twice: reopening is for shells.
@@ -76,10 +81,14 @@ func RunShell(ctx context.Context, eng Engine, p *Project, opt ShellOptions) err
 				},
 			})
 		}()
-		code, err := eng.Run(ctx, req)
+		err := Run(ctx, eng, p, opt.RunOptions)
 		stopWatch()
 		<-watchDone
-		if err != nil {
+		code := 0
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			code = exit.Code
+		} else if err != nil {
 			return err
 		}
 		mu.Lock()

@@ -35,7 +35,10 @@ type Spec struct {
 	User     User
 	Watch    bool
 	OnChange OnChange
-	Services []Service // [services.NAME], sorted by name
+	// Persistent keeps one warm container per project and image that shell and run
+	// enter with an exec.
+	Persistent bool
+	Services   []Service // [services.NAME], sorted by name
 	// Image is a prebuilt environment in a registry (the image key): it is pulled
 	// when missing and never built. ImageIgnores lists the build keys devenv.toml sets
 	// that running it therefore does not use.
@@ -266,6 +269,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	s.User = u
 
 	s.Watch = c.Watch
+	s.Persistent = c.Persistent
 	switch OnChange(c.OnChange) {
 	case "", OnChangeNotify:
 		s.OnChange = OnChangeNotify

@@ -239,44 +239,10 @@ type RunRequest struct {
 // container removes itself when it exits, also if devenv dies. The result is the
 // container's exit status: 128+n when signal n ended it.
 func (d *Docker) Run(ctx context.Context, req RunRequest) (int, error) {
-	exposed, bindings, err := nat.ParsePortSpecs(req.Ports)
+	id, err := d.create(ctx, req, true)
 	if err != nil {
 		return 0, err
 	}
-	cfg := &container.Config{
-		Image:        req.Image,
-		Cmd:          req.Cmd,
-		WorkingDir:   req.Workdir,
-		User:         req.User,
-		Env:          req.Env,
-		Labels:       req.Labels,
-		Tty:          req.TTY,
-		OpenStdin:    req.Stdin != nil,
-		StdinOnce:    req.Stdin != nil,
-		AttachStdin:  req.Stdin != nil,
-		AttachStdout: true,
-		AttachStderr: true,
-		ExposedPorts: exposed,
-	}
-	init := true
-	host := &container.HostConfig{
-		AutoRemove:   true,
-		Init:         &init, // a real PID 1 that passes signals on and reaps zombies
-		PortBindings: bindings,
-	}
-	for _, m := range req.Mounts {
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
-	}
-	var netCfg *network.NetworkingConfig
-	if req.Network != "" {
-		host.NetworkMode = container.NetworkMode(req.Network)
-		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{req.Network: {}}}
-	}
-	created, err := d.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, req.Name)
-	if err != nil {
-		return 0, d.runError(err, req)
-	}
-	id := created.ID
 	// From here on the container exists: every way out must leave it removed.
 	started := false
 	defer func() {
@@ -366,6 +332,48 @@ func (d *Docker) Run(ctx context.Context, req RunRequest) (int, error) {
 			return 0, fmt.Errorf("lost the container while waiting for it: %w", d.wrap(err))
 		}
 	}
+}
+
+// create makes the container of req; autoRemove: the engine removes it when it exits.
+func (d *Docker) create(ctx context.Context, req RunRequest, autoRemove bool) (string, error) {
+	exposed, bindings, err := nat.ParsePortSpecs(req.Ports)
+	if err != nil {
+		return "", err
+	}
+	cfg := &container.Config{
+		Image:        req.Image,
+		Cmd:          req.Cmd,
+		WorkingDir:   req.Workdir,
+		User:         req.User,
+		Env:          req.Env,
+		Labels:       req.Labels,
+		Tty:          req.TTY,
+		OpenStdin:    req.Stdin != nil,
+		StdinOnce:    req.Stdin != nil,
+		AttachStdin:  req.Stdin != nil,
+		AttachStdout: true,
+		AttachStderr: true,
+		ExposedPorts: exposed,
+	}
+	init := true
+	host := &container.HostConfig{
+		AutoRemove:   autoRemove,
+		Init:         &init, // a real PID 1 that passes signals on and reaps zombies
+		PortBindings: bindings,
+	}
+	for _, m := range req.Mounts {
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+	}
+	var netCfg *network.NetworkingConfig
+	if req.Network != "" {
+		host.NetworkMode = container.NetworkMode(req.Network)
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{req.Network: {}}}
+	}
+	created, err := d.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, req.Name)
+	if err != nil {
+		return "", d.runError(err, req)
+	}
+	return created.ID, nil
 }
 
 func (d *Docker) runError(err error, req RunRequest) error {

@@ -1,0 +1,94 @@
+package env
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// LabelPersistent marks the warm container of a persistent environment.
+const LabelPersistent = "dev.devenv.persistent"
+
+// keepAlive is the persistent container's own command: it waits, and ends at once on
+// SIGTERM, so `devenv stop` is quick.
+var keepAlive = []string{"/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"}
+
+// persistentEngine is what a persistent environment needs from the engine.
+type persistentEngine interface {
+	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
+	RemoveContainer(ctx context.Context, id string, force bool) error
+	StartDetached(ctx context.Context, req engine.RunRequest) (string, error)
+	ExecAttached(ctx context.Context, req engine.ExecRequest) (int, error)
+}
+
+// persistentName is the warm container's name: one per project and image, so every
+// terminal finds the same one.
+func persistentName(p *Project) string {
+	return "devenv-" + p.Spec.Name + "-" + p.Fingerprint[:12]
+}
+
+// runPersistent runs the command with an exec in the project's warm container,
+// starting it first when there is none for the current image. Warm containers of
+// older images are removed: the environment follows the project.
+func runPersistent(ctx context.Context, eng Engine, p *Project, opt RunOptions) (int, error) {
+	pe, ok := eng.(persistentEngine)
+	if !ok {
+		return 0, fmt.Errorf("this engine cannot keep a persistent environment: set persistent = false")
+	}
+	req := RunRequest(p, opt, runtime.GOOS)
+	target, err := warmContainer(ctx, pe, p, req)
+	if err != nil {
+		return 0, err
+	}
+	return pe.ExecAttached(ctx, engine.ExecRequest{
+		Container: target,
+		Cmd:       req.Cmd,
+		Workdir:   req.Workdir,
+		User:      req.User,
+		Env:       req.Env,
+		TTY:       req.TTY,
+		Stdin:     req.Stdin,
+		Stdout:    req.Stdout,
+		Stderr:    req.Stderr,
+		Resize:    req.Resize,
+	})
+}
+
+func warmContainer(ctx context.Context, pe persistentEngine, p *Project, req engine.RunRequest) (string, error) {
+	list, err := pe.Containers(ctx, map[string]string{LabelProject: p.Spec.Root, LabelPersistent: "true"})
+	if err != nil {
+		return "", err
+	}
+	target := ""
+	for _, c := range list {
+		// The engine filtered by label already; check again, as clean-up must.
+		if c.Labels[LabelProject] != p.Spec.Root || c.Labels[LabelPersistent] != "true" {
+			continue
+		}
+		if c.Labels[LabelFingerprint] == p.Fingerprint && c.State == "running" {
+			target = c.ID
+			continue
+		}
+		// An older image's, or a stopped one: replaced.
+		if err := pe.RemoveContainer(ctx, c.ID, true); err != nil {
+			return "", fmt.Errorf("cannot replace the old environment container %s: %w", c.Name, err)
+		}
+	}
+	if target != "" {
+		return target, nil
+	}
+	start := req
+	start.Name = persistentName(p)
+	start.Cmd = keepAlive
+	start.Labels = p.Labels()
+	start.Labels[LabelPersistent] = "true"
+	id, err := pe.StartDetached(ctx, start)
+	if err != nil && strings.Contains(err.Error(), "already in use") {
+		// Another terminal started it a moment ago: use that one.
+		return start.Name, nil
+	}
+	return id, err
+}
