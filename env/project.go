@@ -345,6 +345,10 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	} else {
 		code, err = eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
 	}
+	var inUse *engine.PortInUseError
+	if errors.As(err, &inUse) {
+		return fmt.Errorf("%s is already in use on this machine: stop what uses it, or change ports in %s", describePorts(p.Spec.Ports), ConfigFile)
+	}
 	if err != nil {
 		return err
 	}

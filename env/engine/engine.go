@@ -380,7 +380,7 @@ func (d *Docker) runError(err error, req RunRequest) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use"):
-		return fmt.Errorf("a port in ports = %v is already in use on this machine: stop what uses it or change ports in devenv.toml (%s)", req.Ports, msg)
+		return &PortInUseError{Ports: req.Ports, Msg: msg}
 	case errdefs.IsNotFound(err) && strings.Contains(msg, "No such image"):
 		return fmt.Errorf("image %s is missing: run `devenv build`", req.Image)
 	}
