@@ -95,6 +95,7 @@ def pct(ts, q):
 dc_notes = []
 DC_UP = "1b vs Dev Containers CLI: `run -- true` (new container) vs `devcontainer up` (new container) + `exec true`"
 DC_EXEC = "1c vs Dev Containers CLI: `run -- true` (new container) vs `devcontainer exec true` (container already up)"
+DC_PERS = "1d vs Dev Containers CLI: `run -- true` with `persistent = true` vs `devcontainer exec true` (both: container already up)"
 if E.get("BENCH_R_DC_SKIP") != "1":
     t = pooled("dc") if not (E.get("BENCH_R_DC_NOTE") or E.get("BENCH_R_DC_ERR")) else {}
     if all(k in t for k in ("devenv", "dc-up", "dc-exec")):
@@ -104,24 +105,36 @@ if E.get("BENCH_R_DC_SKIP") != "1":
             lo, hi = ratio_ci(t["devenv"], t[key])
             rows.append([title, ms(sd["median"]), ms(sr["median"]), "%.3f [%.2f-%.2f]" % (sd["median"] / sr["median"], lo, hi),
                          "- (no target)", verdict(lo, hi)])
-        for name in ("devenv", "dc-up", "dc-exec"):
+        if "devenv-persist" in t:
+            sp, sr = stats(t["devenv-persist"]), stats(t["dc-exec"])
+            lo, hi = ratio_ci(t["devenv-persist"], t["dc-exec"])
+            rows.append([DC_PERS, ms(sp["median"]), ms(sr["median"]), "%.3f [%.2f-%.2f]" % (sp["median"] / sr["median"], lo, hi),
+                         "- (no target)", verdict(lo, hi)])
+        else:
+            rows.append([DC_PERS, "n/a", ms(stats(t["dc-exec"])["median"]), "n/a", "- (no target)", "n/a"])
+            dc_notes.append("devcontainer: 1d n/a: %s" % (E.get("BENCH_R_PERS_NOTE") or "no devenv-persist results"))
+        for name in ("devenv", "dc-up", "dc-exec", "devenv-persist"):
+            if name not in t:
+                continue
             s_ = stats(t[name])
             details.append("dc / %s: median %s, mean %s ± %s, min %s, max %s, n=%d" % (
                 name, ms(s_["median"]), ms(s_["mean"]), ms(s_["sd"]), ms(s_["min"]), ms(s_["max"]), s_["n"]))
         dc_notes.append(
             "devcontainer: @devcontainers/cli %s (npm, temp prefix), its project %s: deps.txt and "
             ".devcontainer/devcontainer.json with \"image\" = the empty project's devenv tag (nothing built or pulled), "
-            "workspaceFolder /workspace, workspaceMount bind. One hyperfine invocation, 3 commands in blocks "
+            "workspaceFolder /workspace, workspaceMount bind. One hyperfine invocation, 3 or 4 commands in blocks "
             "(forward, reversed, ...): `devenv run -- true` (creates and removes a container every run, as row 1); "
             "`bash dc-up-exec.sh` = `devcontainer up` then `devcontainer exec true`, with `docker rm -f` of the "
             "container labelled devcontainer.local_folder=<project> as its --prepare, so every `up` creates the "
             "container (docker run + the CLI's probes); `devcontainer exec true` into the running container "
             "(--prepare: `up` only when none runs). The devcontainer container is never removed between exec runs, "
-            "so 1c compares a fresh container with reuse of a running one" % (
+            "so 1c compares a fresh container with reuse of a running one; 1d is devenv's own reuse: a copy of the empty "
+            "project with `persistent = true`, whose warm container was made before the timings (every run is an exec "
+            "into it), in the same hyperfine invocation as a fourth command" % (
                 E.get("BENCH_R_DC_VERSION") or "?", E.get("BENCH_R_DC_PROJECT") or "?"))
     else:
         why = E.get("BENCH_R_DC_NOTE") or E.get("BENCH_R_DC_ERR") or "no hyperfine results"
-        for title in (DC_UP, DC_EXEC):
+        for title in (DC_UP, DC_EXEC, DC_PERS):
             rows.append([title, "n/a", "n/a", "n/a", "- (no target)", "n/a"])
         dc_notes.append("devcontainer: n/a: %s" % why)
 timing_row("2a repo size: `run -- true`, junk vs empty project", "size-run", "big", "empty", 1.05)

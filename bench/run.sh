@@ -90,9 +90,11 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/devenv-bench.XXXXXX")
 PROXY_PID=""
 IMAGES=()
 DCP=""  # the Dev Containers project: its containers carry devcontainer.local_folder=$DCP
+PERS=""  # the persistent = true project of row 1d: `devenv rm -f` removes its warm container
 cleanup() {
   local rc=$?
   if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
+  if [ -n "$PERS" ]; then "$DEVENV" -C "$PERS" rm -f >/dev/null 2>&1 || true; fi
   if [ -n "$DCP" ]; then
     local ids
     ids=$(docker ps -aq --filter "label=devcontainer.local_folder=$DCP" 2>/dev/null || true)
@@ -253,7 +255,7 @@ fi
 #              project's container (hyperfine --prepare): the container is created
 #   dc-exec    devcontainer exec true into the running container (--prepare: up if none)
 # The CLI runs with TMPDIR=$WORK/dctmp (its feature files and control-manifest cache).
-DC="" DC_VERSION="" DC_NOTE="" DC_ERR=""
+DC="" DC_VERSION="" DC_NOTE="" DC_ERR="" PERS_NOTE=""
 if [ "${BENCH_SKIP_DEVCONTAINER:-0}" != 1 ]; then
   if ! command -v npm >/dev/null; then
     DC_NOTE="npm is not installed: no Dev Containers CLI column"
@@ -264,7 +266,7 @@ if [ "${BENCH_SKIP_DEVCONTAINER:-0}" != 1 ]; then
       DC="$WORK/dc/node_modules/.bin/devcontainer"
       DC_VERSION=$("$DC" --version 2>/dev/null || echo '?')
     else
-      DC_NOTE="npm install $DC_SPEC failed, so no Dev Containers CLI column (the registry unreachable?): $(grep -v '^ *$' "$WORK/dc-npm.log" | tail -n 2 | tr '\n' ' ' | cut -c1-240)"
+      DC_NOTE="npm install $DC_SPEC failed, so no Dev Containers CLI column (the registry unreachable?): $(grep -v '^ *$' "$WORK/dc-npm.log" | grep -vE 'complete log|behind a proxy|npm help config' | head -n 4 | tr '\n' ' ' | cut -c1-360)"
     fi
   fi
 fi
@@ -302,10 +304,26 @@ EOF
     log "$DC_ERR"
   else
     set +e
+    # Row 1d: devenv's own reuse of a running container, `persistent = true` (a copy of
+    # the empty project with that line; its warm container is made by the check below
+    # and kept, so every timed run is an exec into it).
+    pers_cmd=()
+    PERS="$WORK/persist"
+    write_project "$PERS" bench-persist
+    printf 'persistent = true\n' >>"$PERS/devenv.toml"
+    if "$DEVENV" -C "$PERS" build --progress quiet >"$WORK/persist.log" 2>&1 \
+        && "$DEVENV" -C "$PERS" run -- true >>"$WORK/persist.log" 2>&1; then
+      IMAGES+=($(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-persist 2>/dev/null || true))
+      pers_cmd=(devenv-persist "$DEVENV -C $PERS run -- true" "true")
+    else
+      PERS_NOTE="devenv with persistent = true failed: $(grep -v '^ *$' "$WORK/persist.log" | tail -n 2 | tr '\n' ' ' | cut -c1-300)"
+      log "$PERS_NOTE"
+    fi
     TMPDIR="$WORK/dctmp" compare_multi dc \
       devenv "$DEVENV -C $EMPTY run -- true" "true" \
       dc-up "bash $WORK/dc-up-exec.sh" "bash $WORK/dc-rm.sh" \
-      dc-exec "$DC exec --workspace-folder $DCP true" "bash $WORK/dc-ensure-up.sh"
+      dc-exec "$DC exec --workspace-folder $DCP true" "bash $WORK/dc-ensure-up.sh" \
+      "${pers_cmd[@]}"
     dc_rc=$?
     set -e
     [ "$dc_rc" = 0 ] || DC_ERR="hyperfine of the Dev Containers CLI commands exited $dc_rc (see the log above)"
@@ -548,7 +566,7 @@ print('package.json dependencies %s; lockfile v%s: %d packages: %s' % (
         NODE_NOTE="the rebuild failed: $(grep -v '^ *$' "$WORK/node-rebuild.log" | tail -n 3 | tr '\n' ' ' | cut -c1-300)"
       fi
     else
-      NODE_NOTE="npm install --package-lock-only $NODE_PKG failed (the registry unreachable?): $(grep -v '^ *$' "$WORK/node-npm.log" | tail -n 2 | tr '\n' ' ' | cut -c1-240)"
+      NODE_NOTE="npm install --package-lock-only $NODE_PKG failed (the registry unreachable?): $(grep -v '^ *$' "$WORK/node-npm.log" | grep -vE 'complete log|behind a proxy|npm help config' | head -n 4 | tr '\n' ' ' | cut -c1-360)"
     fi
   fi
   [ -z "$NODE_NOTE" ] || log "node: $NODE_NOTE"
@@ -564,7 +582,7 @@ cp -r "$OUT_JSON" "$JSON_KEEP"
 cp "$WORK/ctx.jsonl" "$WORK/devenv-build.log" "$JSON_KEEP/" 2>/dev/null || true
 [ -f "$WORK/ref-build.log" ] && cp "$WORK/ref-build.log" "$JSON_KEEP/"
 for f in watch.json watch.log go-image-cold.log go-cold.log go-get.log go-rebuild.log \
-    shell.json dc-npm.log dc-up.log dc-build.log node-cold.log node-npm.log node-rebuild.log; do
+    shell.json dc-npm.log dc-up.log dc-build.log persist.log node-cold.log node-npm.log node-rebuild.log; do
   if [ -f "$WORK/$f" ]; then cp "$WORK/$f" "$JSON_KEEP/"; fi
 done
 if [ -f "$GO_DIR/go.mod" ]; then cp "$GO_DIR/go.mod" "$JSON_KEEP/go-rebuild.go.mod"; fi
@@ -591,7 +609,7 @@ export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_
   BENCH_R_SHELL_JSON="$SHELL_JSON" \
   BENCH_R_DC_SKIP="${BENCH_SKIP_DEVCONTAINER:-0}" BENCH_R_DC_VERSION="$DC_VERSION" BENCH_R_DC_NOTE="$DC_NOTE" \
   BENCH_R_DC_ERR="$DC_ERR" BENCH_R_DC_CTX="$DC_CTX" BENCH_R_DC_CTX_NOTE="$DC_CTX_NOTE" BENCH_R_DC_CTX_LINE="$DC_CTX_LINE" \
-  BENCH_R_DC_BUILD_S="$DC_BUILD_S" BENCH_R_DC_PROJECT="$DCP" \
+  BENCH_R_DC_BUILD_S="$DC_BUILD_S" BENCH_R_DC_PROJECT="$DCP" BENCH_R_PERS_NOTE="$PERS_NOTE" \
   BENCH_R_NODE_SKIP="${BENCH_SKIP_NODE:-0}" BENCH_R_NODE_LOGS="$WORK" BENCH_R_NODE_COLD_S="$NODE_COLD_S" \
   BENCH_R_NODE_REBUILD_S="$NODE_REBUILD_S" BENCH_R_NODE_NOTE="$NODE_NOTE" BENCH_R_NODE_NPM_NOTE="$NODE_NPM_NOTE" \
   BENCH_R_NODE_PKG="$NODE_PKG" \

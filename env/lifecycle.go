@@ -66,8 +66,10 @@ func ListContainers(ctx context.Context, eng ContainerEngine, root string) ([]En
 	out := make([]EnvContainer, 0, len(list))
 	for _, c := range list {
 		project := c.Labels[LabelProject]
-		if project == "" || (root != "" && project != root) {
-			continue // the engine filtered already; never act on a container not ours
+		if project == "" || (root != "" && project != root) || c.Labels[LabelContainer] == "" {
+			// The engine filtered already; never act on a container not ours, nor on
+			// one someone started from a devenv image (it inherits the image's labels).
+			continue
 		}
 		out = append(out, EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project})
 	}

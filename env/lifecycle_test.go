@@ -111,10 +111,26 @@ func (f *fakeDocker) Run(ctx context.Context, req engine.RunRequest) (int, error
 	return 0, nil
 }
 
+// A container someone started from a devenv image carries the image's labels but not
+// the container label: devenv never lists or acts on it.
+func TestListContainersIgnoresContainersFromDevenvImages(t *testing.T) {
+	foreign := ctr("foreign", "/p", "running", time.Minute)
+	delete(foreign.Labels, LabelContainer)
+	eng := &fakeDocker{fakeEngine: &fakeEngine{}, containers: []engine.Container{foreign, ctr("mine", "/p", "running", 0)}}
+	got, err := ListContainers(t.Context(), eng, "/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "mine" {
+		t.Errorf("containers = %+v, want only devenv's own", got)
+	}
+}
+
 func ctr(id, project, state string, age time.Duration) engine.Container {
 	labels := map[string]string{}
 	if project != "" {
 		labels[LabelProject] = project
+		labels[LabelContainer] = "run"
 	}
 	status := "Up 2 minutes"
 	if state != "running" {

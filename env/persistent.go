@@ -83,7 +83,7 @@ func warmContainer(ctx context.Context, pe persistentEngine, p *Project, req eng
 	start := req
 	start.Name = persistentName(p)
 	start.Cmd = keepAlive
-	start.Labels = p.Labels()
+	start.Labels = p.containerLabels("persistent")
 	start.Labels[LabelPersistent] = "true"
 	id, err := pe.StartDetached(ctx, start)
 	if err != nil && strings.Contains(err.Error(), "already in use") {

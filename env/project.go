@@ -38,6 +38,10 @@ const (
 	LabelName        = "dev.devenv.name"
 	LabelFingerprint = "dev.devenv.fingerprint"
 	LabelVersion     = "dev.devenv.version"
+	// LabelContainer is set on the containers devenv creates and never on images, so
+	// a container someone else starts from a devenv image (it inherits the image's
+	// labels) is never taken for devenv's: run, persistent or service.
+	LabelContainer = "dev.devenv.container"
 )
 
 // Project is a loaded project: its spec, its Dockerfile and the image tag they give.
@@ -91,6 +95,13 @@ func (p *Project) Labels() map[string]string {
 		LabelFingerprint: p.Fingerprint,
 		LabelVersion:     Version,
 	}
+}
+
+// containerLabels are Labels plus the container-only label of the given kind.
+func (p *Project) containerLabels(kind string) map[string]string {
+	labels := p.Labels()
+	labels[LabelContainer] = kind
+	return labels
 }
 
 // BuildOptions tune EnsureImage.
@@ -324,7 +335,7 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		Env:     env,
 		Mounts:  mounts,
 		Ports:   s.Ports,
-		Labels:  p.Labels(),
+		Labels:  p.containerLabels("run"),
 		TTY:     opt.TTY,
 		Stdin:   opt.Stdin,
 		Stdout:  opt.Stdout,

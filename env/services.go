@@ -347,6 +347,7 @@ func startService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 	}
 	labels := projectLabels(s)
 	labels[LabelService] = svc.Name
+	labels[LabelContainer] = "service"
 	req := engine.ServiceRequest{
 		Image:   image,
 		Name:    ServiceContainerName(s.Name, svc.Name),
