@@ -356,14 +356,20 @@ func diskFinding(root string, free func(string) (uint64, error)) Finding {
 }
 
 // ownershipFinding runs the project's image as the host user, writing a file into a
-// temporary directory of the project (bind-mounted as devenv mounts it), and checks on
-// the host who owns that file.
+// bind-mounted scratch directory of the user's (never the project: doctor changes
+// nothing there), and checks on the host who owns that file.
 func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOptions) Finding {
 	f := Finding{Check: "bind mount"}
-	dir, err := os.MkdirTemp(p.Spec.Root, ".devenv-doctor-")
+	scratch, err := os.UserCacheDir()
 	if err != nil {
-		f.Status, f.Message = SeverityFail, fmt.Sprintf("cannot create a directory in %s: %v", p.Spec.Root, err)
-		f.Fix = "the project directory must be writable by you: check its owner and mode"
+		scratch = os.TempDir()
+	}
+	scratch = filepath.Join(scratch, "devenv")
+	_ = os.MkdirAll(scratch, 0o755)
+	dir, err := os.MkdirTemp(scratch, "doctor-")
+	if err != nil {
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("cannot create a directory in %s: %v", scratch, err)
+		f.Fix = "your cache directory must be writable by you: check its owner and mode"
 		return f
 	}
 	defer os.RemoveAll(dir)
@@ -371,10 +377,13 @@ func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOpt
 	// mismatch is reported rather than a permission error.
 	_ = os.Chmod(dir, 0o777)
 	const probe = "owner-check"
-	target := path.Join(p.Spec.Workdir, filepath.Base(dir), probe)
+	const mountPoint = "/run/devenv-doctor"
+	target := path.Join(mountPoint, probe)
 	var out bytes.Buffer
 	req := RunRequest(p, RunOptions{Cmd: []string{"touch", target}, Cwd: p.Spec.Root, Stdout: &out, Stderr: &out}, opt.GOOS)
 	req.Ports = nil // a running shell may hold them
+	req.Network = ""
+	req.Mounts = []engine.Mount{{Source: HostPathForEngine(dir, opt.GOOS), Target: mountPoint}}
 	runCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	code, err := eng.Run(runCtx, req)
@@ -383,8 +392,8 @@ func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOpt
 		f.Status, f.Message = SeverityFail, "cannot run the project's image: "+err.Error()
 		return f
 	case code != 0:
-		f.Status, f.Message = SeverityFail, fmt.Sprintf("writing into the project from the container failed with status %d: %s", code, strings.TrimSpace(out.String()))
-		f.Fix = "the engine must be able to bind-mount " + p.Spec.Root + " read-write (Docker Desktop: add it under Settings > Resources > File sharing)"
+		f.Status, f.Message = SeverityFail, fmt.Sprintf("writing into a bind-mounted directory (%s) from the container failed with status %d: %s", dir, code, strings.TrimSpace(out.String()))
+		f.Fix = "the engine must be able to bind-mount your directories, " + p.Spec.Root + " among them, read-write (Docker Desktop: Settings > Resources > File sharing)"
 		return f
 	}
 	hostPath := filepath.Join(dir, probe)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -349,6 +350,26 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 // Run runs a command (or the shell) in the project's environment and waits for it.
 // A non-zero status comes back as *ExitError.
 func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
+	// Know whether a signal came through devenv: a command ended by SIGTERM that no
+	// one sent through devenv may mean the engine itself is stopping.
+	var forwarded atomic.Bool
+	if opt.Signals != nil {
+		relay := make(chan os.Signal, 4)
+		done := make(chan struct{})
+		defer close(done)
+		go func(in <-chan os.Signal) {
+			for {
+				select {
+				case sig := <-in:
+					forwarded.Store(true)
+					relay <- sig
+				case <-done:
+					return
+				}
+			}
+		}(opt.Signals)
+		opt.Signals = relay
+	}
 	var code int
 	var err error
 	if p.Spec.Persistent {
@@ -363,10 +384,29 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	if err != nil {
 		return err
 	}
-	if code != 0 {
-		return &ExitError{Code: code}
+	if code == 0 {
+		return nil
 	}
-	return nil
+	if (code == 128+15 || code == 128+9) && !forwarded.Load() && engineStopping(ctx, eng) {
+		return fmt.Errorf("the Docker engine stopped while the command ran (it ended with status %d): start the engine again, then rerun the command", code)
+	}
+	return &ExitError{Code: code}
+}
+
+// engineStopping reports whether the engine stops answering within a moment: a
+// stopping engine ends its containers with SIGTERM before it closes its API.
+func engineStopping(ctx context.Context, eng Engine) bool {
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		pingCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 300*time.Millisecond)
+		_, err := eng.Ping(pingCtx)
+		cancel()
+		if err != nil {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
 }
 
 // ContainerWorkdir is workdir plus where cwd stands under root, so that

@@ -162,6 +162,8 @@ func TestScripts(t *testing.T) {
 			"asuser":       cmdAsUser,
 			"nocontainers": cmdNoContainers,
 			"imagelabel":   cmdImageLabel,
+			"bgsignal":     cmdBgSignal,
+			"bgwait":       cmdBgWait,
 		},
 		RequireExplicitExec: true,
 	})
