@@ -77,6 +77,10 @@ func TestRegistryScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"asuser":       cmdAsUser,
 			"registry":     cmdRegistry,
+			"bg":           cmdBg,
+			"waitlog":      cmdWaitLog,
+			"bgsignal":     cmdBgSignal,
+			"bgwait":       cmdBgWait,
 			"dockerlogin":  cmdDockerLogin,
 			"nocontainers": cmdNoContainers,
 		},
