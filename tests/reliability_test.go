@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,6 +186,99 @@ func TestZReliabilityEngineFaults(t *testing.T) {
 			checkOneLine(t, out)
 		})
 	})
+}
+
+// TestZReliabilityEngineFaults's shell case: the engine stops under an interactive
+// shell on a terminal; devenv ends with a clear line and the terminal's modes are as
+// they were.
+func TestZZReliabilityEngineStopsUnderShell(t *testing.T) {
+	if os.Getenv("CI") != "true" && os.Getenv("DEVENV_TEST_ENGINE_FAULTS") != "1" {
+		t.Skip("stops the Docker Engine: set CI=true or DEVENV_TEST_ENGINE_FAULTS=1 to run it")
+	}
+	if engineErr != nil {
+		t.Fatalf("needs a Docker Engine: %v", engineErr)
+	}
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("needs root to stop and restart dockerd")
+		}
+		t.Skip("needs root to stop and restart dockerd")
+	}
+	devenv := filepath.Join(binDir, "devenv")
+	work := t.TempDir()
+	toml := "name = \"e2e-rel-fault-shell\"\nbase = \"busybox:devenv\"\n"
+	if err := os.WriteFile(filepath.Join(work, "devenv.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, work, devenv, "build", "--progress", "quiet")
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(devenv, "shell")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			_, _ = out.Write(buf[:n])
+			if bytes.Contains(buf[:n], []byte("\x1b[6n")) {
+				_, _ = ptmx.Write([]byte("\x1b[1;1R"))
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "# ") {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("no prompt within 60 s:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stopped := stopEngine(t)
+	defer restartEngine(t)
+	select {
+	case err := <-done:
+		t.Logf("devenv shell ended %s after dockerd was sent SIGTERM: %v", time.Since(stopped).Round(time.Millisecond), err)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Errorf("want a non-zero exit, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("devenv shell still running 30 s after the engine stopped:\n%s", out.String())
+	}
+	time.Sleep(100 * time.Millisecond) // the last output
+	t.Logf("the terminal showed:\n%s", out.String())
+	if s := out.String(); !strings.Contains(s, "devenv: ") || strings.Contains(s, "goroutine ") {
+		t.Errorf("want one devenv line and no stack trace; the terminal showed:\n%s", s)
+	}
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
+		t.Errorf("terminal modes not restored: lflag %#x -> %#x", before.Lflag, after.Lflag)
+	}
 }
 
 // faultDuring starts devenv, waits for marker in its output, stops dockerd, and
