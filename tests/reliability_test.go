@@ -106,18 +106,7 @@ func cmdBgWait(ts *testscript.TestScript, neg bool, args []string) {
 // after TestScripts (Go runs top-level tests in file order, and this file sorts after
 // e2e_test.go) and never parallel, so no script loses its engine.
 func TestZReliabilityEngineFaults(t *testing.T) {
-	if os.Getenv("CI") != "true" && os.Getenv("DEVENV_TEST_ENGINE_FAULTS") != "1" {
-		t.Skip("stops the Docker Engine: set CI=true or DEVENV_TEST_ENGINE_FAULTS=1 to run it")
-	}
-	if engineErr != nil {
-		t.Fatalf("needs a Docker Engine: %v", engineErr)
-	}
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("needs root to stop and restart dockerd")
-		}
-		t.Skip("needs root to stop and restart dockerd")
-	}
+	requireEngineFaults(t)
 	devenv := filepath.Join(binDir, "devenv")
 	work := t.TempDir()
 	toml := "name = \"e2e-rel-fault\"\nbase = \"busybox:devenv\"\n"
@@ -192,18 +181,7 @@ func TestZReliabilityEngineFaults(t *testing.T) {
 // shell on a terminal; devenv ends with a clear line and the terminal's modes are as
 // they were.
 func TestZZReliabilityEngineStopsUnderShell(t *testing.T) {
-	if os.Getenv("CI") != "true" && os.Getenv("DEVENV_TEST_ENGINE_FAULTS") != "1" {
-		t.Skip("stops the Docker Engine: set CI=true or DEVENV_TEST_ENGINE_FAULTS=1 to run it")
-	}
-	if engineErr != nil {
-		t.Fatalf("needs a Docker Engine: %v", engineErr)
-	}
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("needs root to stop and restart dockerd")
-		}
-		t.Skip("needs root to stop and restart dockerd")
-	}
+	requireEngineFaults(t)
 	devenv := filepath.Join(binDir, "devenv")
 	work := t.TempDir()
 	toml := "name = \"e2e-rel-fault-shell\"\nbase = \"busybox:devenv\"\n"
@@ -278,6 +256,24 @@ func TestZZReliabilityEngineStopsUnderShell(t *testing.T) {
 	}
 	if after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
 		t.Errorf("terminal modes not restored: lflag %#x -> %#x", before.Lflag, after.Lflag)
+	}
+}
+
+// requireEngineFaults runs the test only where it may stop the engine: under CI=true
+// (where it must run) or DEVENV_TEST_ENGINE_FAULTS=1, as root.
+func requireEngineFaults(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CI") != "true" && os.Getenv("DEVENV_TEST_ENGINE_FAULTS") != "1" {
+		t.Skip("stops the Docker Engine: set CI=true or DEVENV_TEST_ENGINE_FAULTS=1 to run it")
+	}
+	if engineErr != nil {
+		t.Fatalf("needs a Docker Engine: %v", engineErr)
+	}
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("needs root to stop and restart dockerd")
+		}
+		t.Skip("needs root to stop and restart dockerd")
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
@@ -271,23 +272,7 @@ func (d *Docker) Run(ctx context.Context, req RunRequest) (int, error) {
 	}
 	started = true
 
-	outputDone := make(chan error, 1)
-	go func() {
-		var err error
-		if req.TTY {
-			_, err = io.Copy(req.Stdout, attach.Reader)
-		} else {
-			_, err = stdcopy.StdCopy(req.Stdout, req.Stderr, attach.Reader)
-		}
-		outputDone <- err
-	}()
-	if req.Stdin != nil {
-		go func() {
-			_, _ = io.Copy(attach.Conn, req.Stdin)
-			// End of our stdin is end of the container's: piped input works.
-			_ = attach.CloseWrite()
-		}()
-	}
+	outputDone := pipeStreams(attach, req.TTY, req.Stdin, req.Stdout, req.Stderr)
 
 	var stop sync.Once
 	kill := func(sig string) {
@@ -332,6 +317,30 @@ func (d *Docker) Run(ctx context.Context, req RunRequest) (int, error) {
 			return 0, fmt.Errorf("lost the container while waiting for it: %w", d.wrap(err))
 		}
 	}
+}
+
+// pipeStreams copies an attached connection to devenv's streams (one stream with a
+// TTY, demultiplexed without) and devenv's stdin to it; the channel reports the end
+// of the output.
+func pipeStreams(attach types.HijackedResponse, tty bool, stdin io.Reader, stdout, stderr io.Writer) <-chan error {
+	outputDone := make(chan error, 1)
+	go func() {
+		var err error
+		if tty {
+			_, err = io.Copy(stdout, attach.Reader)
+		} else {
+			_, err = stdcopy.StdCopy(stdout, stderr, attach.Reader)
+		}
+		outputDone <- err
+	}()
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(attach.Conn, stdin)
+			// End of our stdin is end of the container's: piped input works.
+			_ = attach.CloseWrite()
+		}()
+	}
+	return outputDone
 }
 
 // create makes the container of req; autoRemove: the engine removes it when it exits.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
 )
 
 // StartDetached creates and starts a container that stays up with nobody attached, as
@@ -56,22 +55,7 @@ func (d *Docker) ExecAttached(ctx context.Context, req ExecRequest) (int, error)
 		return 0, d.wrap(err)
 	}
 	defer attach.Close()
-	outputDone := make(chan error, 1)
-	go func() {
-		var err error
-		if req.TTY {
-			_, err = io.Copy(req.Stdout, attach.Reader)
-		} else {
-			_, err = stdcopy.StdCopy(req.Stdout, req.Stderr, attach.Reader)
-		}
-		outputDone <- err
-	}()
-	if req.Stdin != nil {
-		go func() {
-			_, _ = io.Copy(attach.Conn, req.Stdin)
-			_ = attach.CloseWrite()
-		}()
-	}
+	outputDone := pipeStreams(attach, req.TTY, req.Stdin, req.Stdout, req.Stderr)
 	for done := false; !done; {
 		select {
 		case size, ok := <-req.Resize:
