@@ -34,8 +34,15 @@ if ! engine_answers; then
   fi
   # An engine killed without a chance to clean up leaves its pid file, and a new one
   # refuses to start while it is there.
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    rm -f /var/run/docker.pid
+  # A killed engine can also linger as a zombie, or its pid be reused: only a live
+  # dockerd counts.
+  if [ -f /var/run/docker.pid ]; then
+    pid=$(cat /var/run/docker.pid)
+    state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+    if [ "$comm" != dockerd ] || [ "$state" = Z ]; then
+      rm -f /var/run/docker.pid
+    fi
   fi
   log "starting dockerd (log: /tmp/devenv-dockerd.log)"
   # setsid: the engine must outlive this script and the shell that ran it.
