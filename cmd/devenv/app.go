@@ -175,6 +175,14 @@ func newApp(f *factory) *cli.App {
 	return app
 }
 
+// noArgs refuses arguments to a command that takes none.
+func noArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return &usageError{fmt.Errorf("%s takes no arguments", c.Command.FullName())}
+	}
+	return nil
+}
+
 // workingDir is where the command acts: -C DIR, or the current directory.
 func workingDir(c *cli.Context) (string, error) {
 	wd, err := os.Getwd()

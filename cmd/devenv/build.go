@@ -30,8 +30,8 @@ func newBuildCmd(f *factory, runF func(context.Context, *buildOptions) error) *c
 			progressFlag,
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("build takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			dir, err := workingDir(c)
 			if err != nil {

@@ -29,8 +29,8 @@ func newCleanCmd(f *factory, runF func(context.Context, *cleanOptions) error) *c
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("clean takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			dir, err := workingDir(c)
 			if err != nil {

@@ -37,8 +37,8 @@ func newImagesCmd(f *factory, runF func(context.Context, *imagesOptions) error) 
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("images takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			dir, err := workingDir(c)
 			if err != nil {

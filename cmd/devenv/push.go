@@ -57,7 +57,7 @@ func pushRun(ctx context.Context, eng env.Engine, opts *pushOptions) error {
 	if _, err := env.PushRef(opts.ref, p); err != nil {
 		return err
 	}
-	p, info, err := loadWithEngine(ctx, eng, opts.dir)
+	p, info, err := forEngine(ctx, eng, p)
 	if err != nil {
 		return err
 	}

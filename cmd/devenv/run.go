@@ -125,7 +125,7 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	})
 }
 
-// loadWithEngine asks the engine what it supports, then loads the project for it.
+// loadWithEngine loads the project, then asks the engine what it supports.
 func loadWithEngine(ctx context.Context, eng env.Engine, dir string) (*env.Project, engine.Info, error) {
 	// The project is read first: a mistake in devenv.toml is reported even when no
 	// engine is running.
@@ -133,6 +133,12 @@ func loadWithEngine(ctx context.Context, eng env.Engine, dir string) (*env.Proje
 	if err != nil {
 		return nil, engine.Info{}, err
 	}
+	return forEngine(ctx, eng, p)
+}
+
+// forEngine pings the engine and renders the project again for an engine without
+// BuildKit; the project is rendered for BuildKit when loaded.
+func forEngine(ctx context.Context, eng env.Engine, p *env.Project) (*env.Project, engine.Info, error) {
 	info, err := eng.Ping(ctx)
 	if err != nil {
 		return nil, info, err

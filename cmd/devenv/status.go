@@ -31,8 +31,8 @@ func newStatusCmd(f *factory, runF func(context.Context, *statusOptions) error) 
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("status takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			dir, err := workingDir(c)
 			if err != nil {

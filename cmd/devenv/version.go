@@ -29,8 +29,8 @@ func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("version takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			opts := &versionOptions{io: f.io, json: c.Bool("json")}
 			if runF != nil {

@@ -29,8 +29,8 @@ func newWatchCmd(f *factory, runF func(context.Context, *watchOptions) error) *c
 			&cli.DurationFlag{Name: "debounce", Value: 100 * time.Millisecond, Usage: "how long files must stay still before a rebuild"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("watch takes no arguments")}
+			if err := noArgs(c); err != nil {
+				return err
 			}
 			dir, err := workingDir(c)
 			if err != nil {
