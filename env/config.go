@@ -21,7 +21,8 @@ const ConfigFile = "devenv.toml"
 // here, and given their defaults by Resolve.
 type Config struct {
 	Name         string
-	Template     string
+	Template     string   // the first stack: the environment's base image follows it
+	Templates    []string // every stack, Template first: template = ["python", "node"]
 	Base         string
 	Workdir      string
 	Shell        string
@@ -164,7 +165,16 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		case "name":
 			c.Name, err = d.str(k, v)
 		case "template":
-			c.Template, err = d.str(k, v)
+			if list, isList := v.([]any); isList && len(list) > 0 {
+				c.Templates, err = d.strs(k, v, `template = ["python", "node"]`)
+			} else {
+				var one string
+				one, err = d.str(k, v)
+				c.Templates = []string{one}
+			}
+			if err == nil {
+				c.Template = c.Templates[0]
+			}
 		case "base":
 			c.Base, err = d.str(k, v)
 		case "workdir":

@@ -39,15 +39,39 @@ type RenderOptions struct {
 
 // Render turns a spec into Dockerfile text.
 func Render(s *Spec, opt RenderOptions) (string, error) {
-	tmpl, err := template.New("dockerfile.tmpl").ParseFS(templates.FS, "dockerfile.tmpl", s.Template+".tmpl")
+	tmpl, err := template.New("dockerfile.tmpl").ParseFS(templates.FS, "dockerfile.tmpl")
 	if err != nil {
-		return "", fmt.Errorf("template %s: %w", s.Template, err)
+		return "", fmt.Errorf("template: %w", err)
 	}
 	runFlags := runMounts(s, opt)
 	data := renderData{
 		Source:  "devenv.toml",
 		Base:    s.Base,
 		Workdir: s.Workdir,
+	}
+	stackNames := []string{s.Template}
+	for i, st := range s.Stacks {
+		if i == 0 {
+			continue
+		}
+		stackNames = append(stackNames, st.Name)
+		// A second stack's toolchain comes from its own image, or from Debian's packages
+		// (installed with the rest).
+		for _, p := range st.Toolchain.Copy {
+			data.Toolchains = append(data.Toolchains, "--from="+st.Base+" "+copyInstruction([]string{p}, p))
+		}
+		if len(st.Toolchain.Copy) > 0 {
+			for _, cmd := range st.Toolchain.Setup {
+				data.ToolchainSetup = append(data.ToolchainSetup, runInstruction("", cmd))
+			}
+		}
+	}
+	for _, name := range stackNames {
+		text, err := renderStackBlock(name)
+		if err != nil {
+			return "", err
+		}
+		data.Stack += text
 	}
 	for _, k := range sortedKeys(s.Env) {
 		data.Env = append(data.Env, k+"="+quoteEnvValue(s.Env[k]))
@@ -73,7 +97,7 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
-		return "", fmt.Errorf("template %s: %w", s.Template, err)
+		return "", fmt.Errorf("template: %w", err)
 	}
 	text := strings.TrimLeft(buf.String(), "\n") + "\n"
 	for _, line := range strings.Split(text, "\n") {
@@ -88,9 +112,32 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 // maxLine is what BuildKit's parser takes in one line, with room for its own prefix.
 const maxLine = 65535 - 64
 
+// renderStackBlock is the "stack" block of templates/<name>.tmpl: the environment that
+// stack's tools read.
+func renderStackBlock(name string) (string, error) {
+	t, err := template.New(name+".tmpl").ParseFS(templates.FS, name+".tmpl")
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if t.Lookup("stack") == nil {
+		return "", nil
+	}
+	if err := t.ExecuteTemplate(&buf, "stack", nil); err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	return buf.String(), nil
+}
+
 type renderData struct {
-	Source   string
-	Base     string
+	Source string
+	Base   string
+	// Toolchains are COPY --from sources of the second and later stacks, and
+	// ToolchainSetup the commands that finish them.
+	Toolchains     []string
+	ToolchainSetup []string
+	// Stack is the stacks' own environment lines, from templates/<name>.tmpl.
+	Stack    string
 	Workdir  string
 	Env      []string
 	Packages string

@@ -9,11 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/distribution/reference"
+
+	"github.com/devenv/devenv/env/detect"
 	"github.com/docker/go-connections/nat"
 )
 
@@ -22,6 +25,9 @@ import (
 type Spec struct {
 	Name     string // image repository part: devenv/<Name>
 	Template string
+	// Stacks are the project's stacks, Template first, as env/detect resolved them:
+	// versions and where they come from, package managers, toolchains.
+	Stacks   []*detect.Stack
 	Base     string
 	Workdir  string   // where the project root is mounted in the container
 	Shell    []string // argv of the interactive shell
@@ -142,16 +148,35 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	s := &Spec{Root: root, ConfigPath: c.Path, Env: map[string]string{}}
 
 	s.Template = c.Template
+	names := c.Templates
 	if s.Template == "" {
-		s.Template = "generic"
+		s.Template, names = "generic", []string{"generic"}
 	}
-	st, ok := stacks[s.Template]
-	if !ok {
-		msg := fmt.Sprintf("unknown template %q: use one of %s", c.Template, strings.Join(Templates, ", "))
-		if sug := suggest(c.Template, Templates); sug != "" {
-			msg = fmt.Sprintf("unknown template %q (did you mean %q?)", c.Template, sug)
+	seenStack := map[string]bool{}
+	for _, name := range names {
+		if !slices.Contains(Templates, name) {
+			msg := fmt.Sprintf("unknown template %q: use one of %s", name, strings.Join(Templates, ", "))
+			if sug := suggest(name, Templates); sug != "" {
+				msg = fmt.Sprintf("unknown template %q (did you mean %q?)", name, sug)
+			}
+			return nil, d.errf("template", "", "%s", msg)
 		}
-		return nil, d.errf("template", "", "%s", msg)
+		if seenStack[name] {
+			return nil, d.errf("template", "", "template lists %q twice: name each stack once", name)
+		}
+		if name == "generic" && len(names) > 1 {
+			return nil, d.errf("template", "", "\"generic\" means no stack: list only the stacks the project uses, like template = [\"python\", \"node\"]")
+		}
+		seenStack[name] = true
+		st, err := resolveStack(root, name)
+		if err != nil {
+			return nil, err
+		}
+		s.Stacks = append(s.Stacks, st)
+	}
+	primary := s.Stacks[0]
+	if !c.IsSet("base") && primary.VersionErr != nil {
+		return nil, placeDetectError(root, primary.VersionErr)
 	}
 
 	s.Name = c.Name
@@ -164,7 +189,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 
 	s.Base = c.Base
 	if !c.IsSet("base") {
-		s.Base = st.base
+		s.Base = primary.Base
 	}
 	if _, err := reference.ParseNormalizedNamed(s.Base); err != nil {
 		return nil, d.errf("base", "", "base %q is not an image reference like \"debian:bookworm\" or \"python:3.12-slim\"", s.Base)
@@ -193,7 +218,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 			return nil, d.errf("packages", "", "package %q is not a package name: use letters, digits and .+_:~=/@- only", p)
 		}
 	}
-	s.Packages = c.Packages
+	s.Packages = stackPackages(c.Packages, s.Stacks)
 
 	for _, list := range []struct {
 		key  string
@@ -207,7 +232,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	}
 	s.Setup = c.Setup
 
-	groups, err := dependencyGroups(c, st)
+	groups, err := dependencyGroups(c, s.Stacks)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +258,14 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 
 	s.Caches = c.Caches
 	if !c.IsSet("caches") {
-		s.Caches = st.caches
+		s.Caches = nil
+		for _, st := range s.Stacks {
+			for _, cache := range st.Caches {
+				if !slices.Contains(s.Caches, cache) {
+					s.Caches = append(s.Caches, cache)
+				}
+			}
+		}
 	}
 	for _, p := range s.Caches {
 		if !containerPath.MatchString(p) || p == "/" {
@@ -294,13 +326,39 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	return s, nil
 }
 
+// stackPackages are the OS packages devenv.toml lists, then those the stacks need: each
+// stack's own, and for every stack after the first whose toolchain is not copied from
+// its image, the Debian packages that provide it.
+func stackPackages(listed []string, stacks []*detect.Stack) []string {
+	out := slices.Clone(listed)
+	add := func(pkgs []string) {
+		for _, p := range pkgs {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	for i, st := range stacks {
+		add(st.Packages)
+		if i > 0 && len(st.Toolchain.Copy) == 0 {
+			add(st.Toolchain.Packages)
+		}
+	}
+	return out
+}
+
 // dependencyGroups combines dependencies and install from devenv.toml with the
-// template's defaults.
-func dependencyGroups(c *Config, st stack) ([]DependencyGroup, error) {
+// stacks' defaults.
+func dependencyGroups(c *Config, stacks []*detect.Stack) ([]DependencyGroup, error) {
 	if c.IsSet("dependencies") {
 		return c.Dependencies, nil
 	}
-	groups := st.groups(c.Root())
+	var groups []DependencyGroup
+	for _, st := range stacks {
+		for _, g := range st.Groups {
+			groups = append(groups, DependencyGroup{Files: g.Files, Install: g.Install, Optional: true})
+		}
+	}
 	if !c.IsSet("install") {
 		return groups, nil
 	}

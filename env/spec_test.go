@@ -21,47 +21,47 @@ func TestResolveTemplateDefaults(t *testing.T) {
 		caches   []string
 		groups   []Group
 	}{
-		{"python without requirements", "python", nil, "python:3.12-slim", []string{"/root/.cache/pip"}, nil},
+		{"python without requirements", "python", nil, "python:3.13-slim", []string{"/root/.cache/pip"}, nil},
 		{"python requirements", "python", map[string]string{"requirements.txt": "flask\n", "requirements-dev.txt": "pytest\n", "setup.cfg": ""},
-			"python:3.12-slim", []string{"/root/.cache/pip"}, []Group{
+			"python:3.13-slim", []string{"/root/.cache/pip"}, []Group{
 				// One group: requirements-dev.txt may start with -r requirements.txt.
 				{Files: []string{"requirements-dev.txt", "requirements.txt"}, Install: []string{"pip install -r requirements-dev.txt -r requirements.txt"}},
 			}},
 		{"node package.json only", "node", map[string]string{"package.json": "{}"},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json"}, Install: []string{"npm install", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package.json"}, Install: []string{"npm install && " + npmMove}},
 			}},
 		{"node npm", "node", map[string]string{"package.json": "{}", "package-lock.json": "{}"},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package-lock.json", "package.json"}, Install: []string{"npm ci", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package-lock.json", "package.json"}, Install: []string{"npm ci && " + npmMove}},
 			}},
 		{"node yarn", "node", map[string]string{"package.json": "{}", "yarn.lock": ""},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile && " + npmMove}},
 			}},
 		{"node pnpm", "node", map[string]string{"package.json": "{}", "pnpm-lock.yaml": ""},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "pnpm-lock.yaml"}, Install: []string{"corepack enable && pnpm install --frozen-lockfile", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package.json", "pnpm-lock.yaml"}, Install: []string{"corepack enable && pnpm install --frozen-lockfile && " + npmMove}},
 			}},
 		{"node pnpm wins over yarn and npm", "node", map[string]string{"package.json": "{}", "pnpm-lock.yaml": "", "yarn.lock": "", "package-lock.json": ""},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "pnpm-lock.yaml"}, Install: []string{"corepack enable && pnpm install --frozen-lockfile", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package.json", "pnpm-lock.yaml"}, Install: []string{"corepack enable && pnpm install --frozen-lockfile && " + npmMove}},
 			}},
 		{"node yarn wins over npm", "node", map[string]string{"package.json": "{}", "yarn.lock": "", "package-lock.json": ""},
-			"node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile", npmMove}},
+			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
+				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile && " + npmMove}},
 			}},
-		{"node without package.json", "node", nil, "node:20-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, nil},
-		{"go", "go", map[string]string{"go.mod": "module x\n", "go.sum": ""}, "golang:1.23-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
+		{"node without package.json", "node", nil, "node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, nil},
+		{"go", "go", map[string]string{"go.mod": "module x\n", "go.sum": ""}, "golang:1.26-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
 			{Files: []string{"go.mod", "go.sum"}, Install: []string{goInstall}},
 		}},
-		{"go without go.sum", "go", map[string]string{"go.mod": "module x\n"}, "golang:1.23-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
+		{"go without go.sum", "go", map[string]string{"go.mod": "module x\n"}, "golang:1.26-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
 			{Files: []string{"go.mod"}, Install: []string{goInstall}},
 		}},
 		{"rust", "rust", map[string]string{"Cargo.toml": "", "Cargo.lock": ""}, "rust:1-slim-bookworm", nil, []Group{
 			{Files: []string{"Cargo.lock", "Cargo.toml"}, Install: []string{`mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`}},
 		}},
-		{"ruby", "ruby", map[string]string{"Gemfile": "", "Gemfile.lock": ""}, "ruby:3.3-slim", []string{"/root/.cache/bundle"}, []Group{
+		{"ruby", "ruby", map[string]string{"Gemfile": "", "Gemfile.lock": ""}, "ruby:3.4-slim", []string{"/root/.cache/bundle"}, []Group{
 			{Files: []string{"Gemfile", "Gemfile.lock"}, Install: []string{"bundle install"}},
 		}},
 		{"generic", "generic", map[string]string{"package.json": "{}", "go.mod": ""}, "debian:bookworm", nil, nil},
@@ -327,7 +327,7 @@ func TestResolveRejectsInvalidValues(t *testing.T) {
 		want string
 	}{
 		{"unknown template", `template = "pyhton"`, `unknown template "pyhton" (did you mean "python"?)`},
-		{"unknown template no suggestion", `template = "cobol"`, `unknown template "cobol": use one of python, node, go, rust, ruby, generic`},
+		{"unknown template no suggestion", `template = "cobol"`, `unknown template "cobol": use one of python, node, go, rust, ruby, java, dotnet, php, cpp, generic`},
 		{"name upper case", `name = "My App"`, `name "My App" must be lower-case letters, digits and single . _ - between them, like "my-app"`},
 		{"name empty", `name = ""`, `name "" must be lower-case letters`},
 		{"name double dash", `name = "a--b"`, `name "a--b" must be lower-case letters`},
@@ -464,7 +464,7 @@ func TestDetectTemplate(t *testing.T) {
 		want  string
 	}{
 		{nil, "generic"},
-		{[]string{"README.md", "Makefile"}, "generic"},
+		{[]string{"README.md", "LICENSE"}, "generic"},
 		{[]string{"requirements.txt"}, "python"},
 		{[]string{"requirements-dev.txt"}, "python"},
 		{[]string{"pyproject.toml"}, "python"},
@@ -478,7 +478,9 @@ func TestDetectTemplate(t *testing.T) {
 		{[]string{"go.mod", "package.json"}, "node"},
 		{[]string{"Cargo.toml", "go.mod"}, "go"},
 		{[]string{"Gemfile", "Cargo.toml"}, "rust"},
-		{[]string{"sub/package.json"}, "generic"},
+		{[]string{"web/package.json"}, "node"},
+		{[]string{"docs/package.json"}, "generic"},
+		{[]string{"node_modules/x/package.json"}, "generic"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.files, "+"), func(t *testing.T) {
@@ -486,6 +488,9 @@ func TestDetectTemplate(t *testing.T) {
 			files := map[string]string{}
 			for _, f := range tt.files {
 				files[f] = ""
+				if strings.HasSuffix(f, "package.json") {
+					files[f] = "{}"
+				}
 			}
 			writeFiles(t, root, files)
 			if got := DetectTemplate(root); got != tt.want {

@@ -109,6 +109,31 @@ func removeTestImages() {
 }
 
 func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata"))
+}
+
+// TestStacks runs testdata/stacks: one script per package manager and repository
+// layout, each on a fixture project of its own.
+func TestStacks(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/stacks"))
+}
+
+// scriptCmds are the commands scripts may use beyond testscript's own; files that
+// serve one kind of test (a package index, say) add theirs in an init function.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"pty":          cmdPty,
+	"bg":           cmdBg,
+	"waitlog":      cmdWaitLog,
+	"bgstop":       cmdBgStop,
+	"asuser":       cmdAsUser,
+	"nocontainers": cmdNoContainers,
+	"imagelabel":   cmdImageLabel,
+	"bgsignal":     cmdBgSignal,
+	"bgwait":       cmdBgWait,
+}
+
+// scriptParams runs the scripts in dir against the engine, as the built binary.
+func scriptParams(t *testing.T, dir string) testscript.Params {
 	if engineErr != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("end-to-end tests need a Docker Engine: %v", engineErr)
@@ -123,8 +148,8 @@ func TestScripts(t *testing.T) {
 	}
 	_ = os.Chmod(workRoot, 0o755)
 	t.Cleanup(func() { os.RemoveAll(workRoot) })
-	testscript.Run(t, testscript.Params{
-		Dir:         "testdata",
+	return testscript.Params{
+		Dir:         dir,
 		WorkdirRoot: workRoot,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -154,19 +179,9 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"pty":          cmdPty,
-			"bg":           cmdBg,
-			"waitlog":      cmdWaitLog,
-			"bgstop":       cmdBgStop,
-			"asuser":       cmdAsUser,
-			"nocontainers": cmdNoContainers,
-			"imagelabel":   cmdImageLabel,
-			"bgsignal":     cmdBgSignal,
-			"bgwait":       cmdBgWait,
-		},
+		Cmds:                scriptCmds,
 		RequireExplicitExec: true,
-	})
+	}
 }
 
 // removeContainersOf removes what a failed script may have left running.

@@ -10,9 +10,10 @@ import (
 )
 
 type initOptions struct {
-	io    *iostreams.IOStreams
-	dir   string
-	force bool
+	io     *iostreams.IOStreams
+	dir    string
+	force  bool
+	dryRun bool
 }
 
 func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
@@ -22,6 +23,7 @@ func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing devenv.toml"},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the devenv.toml on stdout instead of writing it"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -31,7 +33,7 @@ func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := &initOptions{io: f.io, dir: dir, force: c.Bool("force")}
+			opts := &initOptions{io: f.io, dir: dir, force: c.Bool("force"), dryRun: c.Bool("dry-run")}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -41,10 +43,19 @@ func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
 }
 
 func initRun(opts *initOptions) error {
-	path, template, err := env.InitConfig(opts.dir, opts.force)
+	plan, err := env.PlanInit(opts.dir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.io.ErrOut, "wrote %s (template %q)\nnext: review it, then run `devenv shell`\n", path, template)
+	plan.Explain(opts.io.ErrOut)
+	if opts.dryRun {
+		fmt.Fprint(opts.io.Out, plan.Text)
+		return nil
+	}
+	path, err := plan.Write(opts.force)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.ErrOut, "wrote %s (template %q)\nnext: review it, then run `devenv shell`\n", path, plan.Template())
 	return nil
 }
