@@ -11,7 +11,7 @@ import (
 
 func TestResolveTemplateDefaults(t *testing.T) {
 	// Downloads go through a cache-mount module proxy, so a new module is the only download.
-	const goInstall = `export GOPROXY="file:///root/.cache/devenv-goproxy,${GOPROXY:-https://proxy.golang.org,direct}" && go mod download -x && cp -Rn "$GOPATH/pkg/mod/cache/download/." /root/.cache/devenv-goproxy/ && chmod -R a+rwX "$GOPATH"`
+	const goInstall = `export GOPROXY="file:///root/.cache/devenv-goproxy,${GOPROXY:-https://proxy.golang.org,direct}" && go mod download -x && mkdir -p "$GOPATH/pkg/mod/cache/download" && cp -Rn "$GOPATH/pkg/mod/cache/download/." /root/.cache/devenv-goproxy/ && chmod -R a+rwX "$GOPATH"`
 	const npmMove = "rm -rf /node_modules && mv node_modules /node_modules"
 	tests := []struct {
 		name     string
