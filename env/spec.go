@@ -27,7 +27,10 @@ type Spec struct {
 	Template string
 	// Stacks are the project's stacks, Template first, as env/detect resolved them:
 	// versions and where they come from, package managers, toolchains.
-	Stacks   []*detect.Stack
+	Stacks []*detect.Stack
+	// BaseSet is true when devenv.toml names the base image, so the first stack's
+	// version does not choose it.
+	BaseSet  bool
 	Base     string
 	Workdir  string   // where the project root is mounted in the container
 	Shell    []string // argv of the interactive shell
@@ -187,7 +190,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		return nil, d.errf("name", "", "name %q must be lower-case letters, digits and single . _ - between them, like \"my-app\"", s.Name)
 	}
 
-	s.Base = c.Base
+	s.Base, s.BaseSet = c.Base, c.IsSet("base")
 	if !c.IsSet("base") {
 		s.Base = primary.Base
 	}

@@ -65,6 +65,57 @@ type Status struct {
 	LastBuilt string `json:"last_built,omitempty"`
 	// Changed are the inputs that differ from LastBuilt's.
 	Changed []Change `json:"changed,omitempty"`
+	// Base is the image the environment starts from; Stacks the project's stacks
+	// with the versions they follow and where those come from.
+	Base   string        `json:"base"`
+	Stacks []StackStatus `json:"stacks,omitempty"`
+}
+
+// StackStatus is one stack of the environment as `devenv status` shows it.
+type StackStatus struct {
+	Name    string `json:"name"`
+	Dir     string `json:"dir,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Source is the file (and line) the version comes from; empty for devenv's default.
+	Source  string `json:"source,omitempty"`
+	Manager string `json:"manager,omitempty"`
+}
+
+func (s StackStatus) String() string {
+	out := s.Name
+	if s.Version != "" {
+		out += " " + s.Version
+		if s.Source != "" {
+			out += " (from " + s.Source + ")"
+		} else {
+			out += " (devenv's default)"
+		}
+	}
+	if s.Manager != "" {
+		out += ", " + s.Manager
+	}
+	if s.Dir != "" {
+		out += " in " + s.Dir + "/"
+	}
+	return out
+}
+
+func stackStatuses(s *Spec) []StackStatus {
+	var out []StackStatus
+	for i, st := range s.Stacks {
+		if st.Name == "generic" {
+			continue
+		}
+		ss := StackStatus{Name: st.Name, Dir: st.Dir, Version: st.Version.Value, Manager: st.Manager}
+		if i == 0 && s.BaseSet {
+			// The base image devenv.toml names decides the version, whatever the files say.
+			ss.Version = ""
+		} else if st.Version.Source.File != "" {
+			ss.Source = st.Version.Source.String()
+		}
+		out = append(out, ss)
+	}
+	return out
 }
 
 // Change is one input that differs from the last image's.
@@ -89,7 +140,7 @@ func (c Change) String() string {
 
 // ProjectStatus compares the project's current inputs with its images on the engine.
 func ProjectStatus(ctx context.Context, eng ImageLister, p *Project) (*Status, error) {
-	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag}
+	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag, Base: p.Spec.Base, Stacks: stackStatuses(p.Spec)}
 	images, err := eng.Images(ctx, map[string]string{LabelProject: p.Spec.Root})
 	if err != nil {
 		return nil, err

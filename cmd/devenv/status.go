@@ -72,6 +72,10 @@ func statusRun(ctx context.Context, eng statusEngine, opts *statusOptions) error
 	out := opts.io.Out
 	fmt.Fprintf(out, "project  %s\n", st.Project)
 	fmt.Fprintf(out, "image    %s\n", st.Image)
+	fmt.Fprintf(out, "base     %s\n", st.Base)
+	for _, s := range st.Stacks {
+		fmt.Fprintf(out, "stack    %s\n", s)
+	}
 	switch {
 	case st.Fresh:
 		fmt.Fprintf(out, "state    up to date\n")
