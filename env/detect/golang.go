@@ -2,7 +2,9 @@ package detect
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"strings"
 )
 
 var (
@@ -26,18 +28,133 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 	r = st.versionOr(r, err, goDefault)
 	st.Base = fmt.Sprintf("golang:%s-bookworm", r)
 	st.Chose = append(st.Chose, "base "+st.Base)
-	if !p.IsFile(rel(dir, "go.mod")) {
+
+	var files []string
+	download := "go mod download -x"
+	switch {
+	case p.IsFile(rel(dir, "go.work")):
+		members, err := goWorkUses(p, dir)
+		if err != nil {
+			return nil, err
+		}
+		files = []string{rel(dir, "go.work"), rel(dir, "go.work.sum")}
+		var names []string
+		for _, m := range members {
+			files = append(files, rel(m, "go.mod"), rel(m, "go.sum"))
+			names = append(names, rel(m, "go.mod"))
+		}
+		st.Found = append(st.Found, "Go workspace: "+rel(dir, "go.work")+" using "+strings.Join(names, ", "))
+		// In workspace mode one download at the workspace root fetches what every member
+		// needs. GOWORK=off (set in devenv.toml's env) makes each member a module of its
+		// own again, so each downloads for itself.
+		var each []string
+		for _, m := range members {
+			each = append(each, shellQuote("./"+relTo(dir, m)))
+		}
+		download = `if [ "$(go env GOWORK)" = off ]; then for m in ` + strings.Join(each, " ") +
+			`; do (cd "$m" && go mod download -x) || exit 1; done; else go mod download -x; fi`
+	case p.IsFile(rel(dir, "go.mod")):
+		files = []string{rel(dir, "go.mod"), rel(dir, "go.sum")}
+		st.Found = append(st.Found, "Go module: "+rel(dir, "go.mod"))
+	default:
+		return st, nil
+	}
+	if p.IsFile(rel(dir, "vendor/modules.txt")) {
+		// go builds from vendor/ by default when it holds modules.txt (go 1.14 and
+		// later), and vendor/ is in the mounted tree: nothing to download or cache.
+		st.Caches = []string{"/root/.cache/go-build"}
+		st.Found = append(st.Found, "vendored modules: "+rel(dir, "vendor/modules.txt"))
+		st.Chose = append(st.Chose, "no download step and no module cache: go builds from "+rel(dir, "vendor")+"/ in the mounted tree (-mod=vendor is go's default there)")
 		return st, nil
 	}
 	// The module cache is part of the image (the shell needs it), made writable so the
 	// host user can add modules later. Downloads also land in a cache mount that serves
 	// as the first module proxy, so when go.sum gains one module, only that one comes
-	// over the network.
-	st.Groups = []Group{{Files: []string{rel(dir, "go.mod"), rel(dir, "go.sum")}, Install: []string{inDir(dir,
+	// over the network. A module without dependencies downloads nothing, so the
+	// download folder is made before it is copied.
+	st.Groups = []Group{{Files: files, Install: []string{inDir(dir,
 		"export GOPROXY=\"file://"+goProxyCache+",${GOPROXY:-https://proxy.golang.org,direct}\" && "+
-			"go mod download -x && mkdir -p \"$GOPATH/pkg/mod/cache/download\" && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" "+goProxyCache+"/ && chmod -R a+rwX \"$GOPATH\"")}}}
-	st.Found = append(st.Found, "Go module: "+rel(dir, "go.mod"))
+			download+" && mkdir -p \"$GOPATH/pkg/mod/cache/download\" && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" "+goProxyCache+"/ && chmod -R a+rwX \"$GOPATH\"")}}}
 	return st, nil
+}
+
+// useLineRe is one directory of a go.work use directive, alone (`use ./a`) or in a
+// block (`use (` ... `)`), with an optional // comment.
+var (
+	useLineRe  = regexp.MustCompile(`^(?:use\s+)?("[^"]*"|` + "`[^`]*`" + `|\S+)\s*(?://.*)?$`)
+	useBlockRe = regexp.MustCompile(`^use\s*\(`)
+)
+
+// goWorkUses reads the use directives of dir's go.work: the member folders relative to
+// the root. Each must be a folder of the project holding a go.mod, or the build
+// could not download for it.
+func goWorkUses(p *Probe, dir string) ([]string, error) {
+	file := rel(dir, "go.work")
+	var members []string
+	inBlock := false
+	for i, raw := range strings.Split(p.Text(file), "\n") {
+		line := strings.TrimSpace(raw)
+		if strings.HasPrefix(line, "//") {
+			continue
+		}
+		var arg string
+		switch {
+		case inBlock && strings.HasPrefix(line, ")"):
+			inBlock = false
+			continue
+		case inBlock:
+			arg = line
+		case useBlockRe.MatchString(line):
+			inBlock = !strings.HasSuffix(line, ")")
+			continue
+		case strings.HasPrefix(line, "use ") || strings.HasPrefix(line, "use\t"):
+			arg = line
+		default:
+			continue
+		}
+		m := useLineRe.FindStringSubmatch(arg)
+		if m == nil || arg == "" {
+			continue
+		}
+		use := strings.Trim(m[1], "\"`")
+		member := path.Join(dir, use)
+		if path.IsAbs(use) || member == ".." || strings.HasPrefix(member, "../") {
+			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s is outside the project, so devenv cannot copy its go.mod into the build: make the folder that holds every member the project root", use)}
+		}
+		if member == "." {
+			member = ""
+		}
+		if !p.IsDir(member) {
+			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: folder %s does not exist: create it, or remove it from go.work (go work edit -dropuse=%s)", use, orRoot(member), use)}
+		}
+		if !p.IsFile(rel(member, "go.mod")) {
+			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: %s has no go.mod: run go mod init there, or remove it from go.work (go work edit -dropuse=%s)", use, orRoot(member), use)}
+		}
+		members = append(members, member)
+	}
+	return members, nil
+}
+
+// relTo is target relative to dir, both relative to the root; target is inside dir.
+func relTo(dir, target string) string {
+	if dir == "" {
+		return orDot(target)
+	}
+	return orDot(strings.TrimPrefix(strings.TrimPrefix(target, dir), "/"))
+}
+
+func orDot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
+
+func orRoot(s string) string {
+	if s == "" {
+		return "the project root"
+	}
+	return s
 }
 
 var (
@@ -45,7 +162,7 @@ var (
 	toolchainLineRe = regexp.MustCompile(`(?m)^toolchain\s+go(\S+)`)
 )
 
-// goVersion: the toolchain line of go.mod (or go.work) when there is one, else its go
+// goVersion: the toolchain line of go.work (or go.mod) when there is one, else its go
 // line; a go 1.25 module needs at least Go 1.25, and the image's Go is used as is.
 func goVersion(p *Probe, dir string, st *Stack) (release, error) {
 	for _, f := range []string{"go.work", "go.mod"} {
@@ -53,7 +170,7 @@ func goVersion(p *Probe, dir string, st *Stack) (release, error) {
 		text := p.Text(file)
 		for _, re := range []*regexp.Regexp{toolchainLineRe, goLineRe} {
 			if m := re.FindStringSubmatchIndex(text); m != nil {
-				st.Version = Version{Value: text[m[2]:m[3]], Source: Source{File: file, Line: LineOf(text, text[m[0]:m[1]])}}
+				st.Version = Version{Value: text[m[2]:m[3]], Source: Source{File: file, Line: strings.Count(text[:m[0]], "\n") + 1}}
 				st.Found = append(st.Found, "Go "+st.Version.String())
 				return pickRelease("Go", st.Version, goReleases)
 			}
