@@ -102,12 +102,15 @@ func (p *InitPlan) Explain(w io.Writer) {
 		fmt.Fprintf(w, "left    packages = [...]: the tools your project needs\n")
 	}
 	for i, st := range p.Stacks {
-		where := "the root"
+		where := "at the root"
 		if st.Dir != "" {
-			where = st.Dir + "/"
+			where = "in " + st.Dir + "/"
 		}
-		fmt.Fprintf(w, "found   %s in %s, %s %s\n", st.Name, where, st.Manager, versionPhrase(st.Version))
+		fmt.Fprintf(w, "found   %s %s: version %s, %s\n", st.Name, where, st.Version, st.Manager)
 		for _, f := range st.Found {
+			if strings.HasSuffix(f, " "+st.Version.String()) {
+				continue // the version, already on the line above
+			}
 			fmt.Fprintf(w, "          %s\n", f)
 		}
 		for _, c := range st.Chose {
@@ -123,13 +126,6 @@ func (p *InitPlan) Explain(w io.Writer) {
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "note    %s is here too: devenv does not read it; compare it with devenv.toml\n", n)
 	}
-}
-
-func versionPhrase(v detect.Version) string {
-	if v.Value == "" {
-		return ""
-	}
-	return v.String()
 }
 
 func stackAddedPhrase(st *detect.Stack) string {
