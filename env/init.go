@@ -106,7 +106,14 @@ func (p *InitPlan) Explain(w io.Writer) {
 		if st.Dir != "" {
 			where = "in " + st.Dir + "/"
 		}
-		fmt.Fprintf(w, "found   %s %s: version %s, %s\n", st.Name, where, st.Version, st.Manager)
+		facts := []string{}
+		if st.Version.Value != "" {
+			facts = append(facts, "version "+st.Version.String())
+		}
+		if st.Manager != "" {
+			facts = append(facts, st.Manager)
+		}
+		fmt.Fprintf(w, "found   %s %s: %s\n", st.Name, where, strings.Join(facts, ", "))
 		for _, f := range st.Found {
 			if strings.HasSuffix(f, " "+st.Version.String()) {
 				continue // the version, already on the line above

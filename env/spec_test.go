@@ -475,7 +475,7 @@ func TestDetectTemplate(t *testing.T) {
 		{[]string{"Cargo.toml"}, "rust"},
 		{[]string{"Gemfile"}, "ruby"},
 		{[]string{"package.json", "pyproject.toml"}, "python"},
-		{[]string{"go.mod", "package.json"}, "node"},
+		{[]string{"go.mod", "package.json"}, "go"},
 		{[]string{"Cargo.toml", "go.mod"}, "go"},
 		{[]string{"Gemfile", "Cargo.toml"}, "rust"},
 		{[]string{"web/package.json"}, "node"},

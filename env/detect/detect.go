@@ -128,16 +128,18 @@ type def struct {
 }
 
 // defs in order of precedence: when a folder shows two stacks, the first is the
-// environment's base (a Python service with a package.json for its assets is Python).
+// environment's base and the others add their toolchains to it. Node comes late: next to
+// another stack's manifests, a package.json is nearly always the assets or the linters of
+// a project written in the other language (a Rails, Laravel or Django app).
 var defs = []def{
 	{"python", pythonPresent, resolvePython},
-	{"node", nodePresent, resolveNode},
 	{"go", goPresent, resolveGo},
 	{"rust", rustPresent, resolveRust},
 	{"ruby", rubyPresent, resolveRuby},
 	{"java", javaPresent, resolveJava},
 	{"dotnet", dotnetPresent, resolveDotnet},
 	{"php", phpPresent, resolvePHP},
+	{"node", nodePresent, resolveNode},
 	{"cpp", cppPresent, resolveCpp},
 }
 
@@ -175,24 +177,48 @@ var skipDirs = map[string]bool{
 	"bench": true, "benchmarks": true, "scripts": true, "tools": true, "site": true,
 }
 
+// appDirs are the first-level folders where a project keeps a part written in another
+// language: a front end beside a back end, an API beside a web app.
+var appDirs = map[string]bool{
+	"frontend": true, "front-end": true, "front": true, "client": true, "web": true, "webapp": true,
+	"www": true, "ui": true, "app": true, "backend": true, "back-end": true, "server": true,
+	"api": true, "service": true,
+}
+
 // Detect finds the stacks of the project at root: those of the root folder first, then
-// one of each other kind from its first-level folders (a front end in web/, say).
+// one of each other kind from its first-level folders. When the root holds a stack, only
+// folders named as parts of an application count (web/, frontend/, api/, ...): elsewhere a
+// manifest is more often a sample, a binding or a tool than a part of the environment.
 func Detect(root string) (*Result, error) {
 	p := NewProbe(root)
 	res := &Result{}
 	seen := map[string]bool{}
-	dirs := append([]string{""}, p.subdirs()...)
-	for _, dir := range dirs {
+	add := func(dir string, d def) error {
+		if seen[d.name] || !d.present(p, dir) {
+			return nil
+		}
+		st, err := d.resolve(p, dir)
+		if err != nil {
+			return err
+		}
+		seen[d.name] = true
+		res.Stacks = append(res.Stacks, st)
+		return nil
+	}
+	for _, d := range defs {
+		if err := add("", d); err != nil {
+			return nil, err
+		}
+	}
+	rootHasStack := len(res.Stacks) > 0
+	for _, dir := range p.subdirs() {
+		if rootHasStack && !appDirs[dir] {
+			continue
+		}
 		for _, d := range defs {
-			if seen[d.name] || !d.present(p, dir) {
-				continue
-			}
-			st, err := d.resolve(p, dir)
-			if err != nil {
+			if err := add(dir, d); err != nil {
 				return nil, err
 			}
-			seen[d.name] = true
-			res.Stacks = append(res.Stacks, st)
 		}
 	}
 	res.Notes = repositoryNotes(p)

@@ -49,6 +49,9 @@ func TestDetectStacksWhereTheyAre(t *testing.T) {
 			"node_modules/x/package.json": "{}", "vendor/go.mod": "module x\n", "examples/package.json": "{}",
 			"docs/requirements.txt": "", ".github/package.json": "{}", "target/Cargo.toml": "",
 		}, ""},
+		{"beside a root stack, only application folders count", map[string]string{"CMakeLists.txt": "", "src/a.cpp": "", "support/build.gradle": "", "api/go.mod": "module x\n"}, "cpp go@api"},
+		{"with no root stack, any folder", map[string]string{"complete/pom.xml": "<project/>", "initial/pom.xml": "<project/>"}, "java@complete"},
+		{"node is the base only when alone", map[string]string{"Gemfile": "", "package.json": "{}"}, "ruby node"},
 		{"second-level folders are not read", map[string]string{"a/b/go.mod": "module x\n"}, ""},
 		{"stacks only in sub folders", map[string]string{"api/go.mod": "module x\ngo 1.25\n", "web/package.json": "{}"}, "go@api node@web"},
 	}
