@@ -327,7 +327,7 @@ func TestResolveRejectsInvalidValues(t *testing.T) {
 		want string
 	}{
 		{"unknown template", `template = "pyhton"`, `unknown template "pyhton" (did you mean "python"?)`},
-		{"unknown template no suggestion", `template = "cobol"`, `unknown template "cobol": use one of python, node, go, rust, ruby, java, dotnet, php, cpp, generic`},
+		{"unknown template no suggestion", `template = "cobol"`, `unknown template "cobol": use one of python, go, rust, ruby, java, dotnet, php, node, cpp, generic`},
 		{"name upper case", `name = "My App"`, `name "My App" must be lower-case letters, digits and single . _ - between them, like "my-app"`},
 		{"name empty", `name = ""`, `name "" must be lower-case letters`},
 		{"name double dash", `name = "a--b"`, `name "a--b" must be lower-case letters`},
