@@ -3,6 +3,8 @@ package detect
 import (
 	"encoding/json"
 	"fmt"
+	"path"
+	"regexp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -20,6 +22,7 @@ type packageJSON struct {
 	Engines        map[string]string `json:"engines"`
 	PackageManager string            `json:"packageManager"`
 	Workspaces     json.RawMessage   `json:"workspaces"`
+	Volta          map[string]any    `json:"volta"`
 }
 
 func readPackageJSON(p *Probe, file string) (*packageJSON, error) {
@@ -37,11 +40,30 @@ func readPackageJSON(p *Probe, file string) (*packageJSON, error) {
 // jsonError places a JSON syntax error at its line.
 func jsonError(file string, b []byte, err error) error {
 	line := 0
-	if se, ok := err.(*json.SyntaxError); ok {
-		line = strings.Count(string(b[:min(int(se.Offset), len(b))]), "\n") + 1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		line = strings.Count(string(b[:min(int(e.Offset), len(b))]), "\n") + 1
+	case *json.UnmarshalTypeError:
+		// A value of the wrong kind ("engines": "22"): valid JSON, but not package.json.
+		line = strings.Count(string(b[:min(int(e.Offset), len(b))]), "\n") + 1
+		return &Error{File: file, Line: line, Msg: fmt.Sprintf("%s must be %s, not a JSON %s: fix the file, then run devenv again", e.Field, kindOf(e.Type.Kind().String()), e.Value)}
 	}
 	return &Error{File: file, Line: line, Msg: "not valid JSON (" + err.Error() + "): fix the file, then run devenv again"}
 }
+
+func kindOf(k string) string {
+	switch k {
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "an array"
+	}
+	return "a " + k
+}
+
+// corepackManagers are the package managers corepack provides at the version
+// packageManager names; npm is the image's own, and bun comes from the npm registry.
+var packageManagerRe = regexp.MustCompile(`^(npm|pnpm|yarn|bun)@([0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*)$`)
 
 func resolveNode(p *Probe, dir string) (*Stack, error) {
 	st := &Stack{Name: "node", Dir: dir, Manager: "npm",
@@ -52,10 +74,11 @@ func resolveNode(p *Probe, dir string) (*Stack, error) {
 				"ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && " +
 				"ln -sf ../lib/node_modules/corepack/dist/corepack.js /usr/local/bin/corepack"},
 		}}
+	manifest := rel(dir, "package.json")
 	pj := &packageJSON{}
-	if p.IsFile(rel(dir, "package.json")) {
+	if p.IsFile(manifest) {
 		var err error
-		if pj, err = readPackageJSON(p, rel(dir, "package.json")); err != nil {
+		if pj, err = readPackageJSON(p, manifest); err != nil {
 			return nil, err
 		}
 	}
@@ -63,37 +86,362 @@ func resolveNode(p *Probe, dir string) (*Stack, error) {
 	r = st.versionOr(r, err, nodeDefault)
 	st.Base = fmt.Sprintf("node:%s-bookworm-slim", r)
 	st.Chose = append(st.Chose, "base "+st.Base)
+	if !p.IsFile(manifest) {
+		return st, nil
+	}
 
+	pm, err := nodeManager(p, dir, pj, st)
+	if err != nil {
+		return nil, err
+	}
+	members, err := nodeWorkspaces(p, dir, pj, pm, st)
+	if err != nil {
+		return nil, err
+	}
+	files := append([]string{"package.json"}, pm.files...)
+	for _, f := range []string{".npmrc"} {
+		if p.IsFile(rel(dir, f)) {
+			files = append(files, f)
+		}
+	}
+	for _, m := range members {
+		files = append(files, path.Join(m, "package.json"))
+	}
+	for i, f := range files {
+		files[i] = rel(dir, f)
+	}
+	install := pm.install
+	if len(members) > 0 {
+		install += " && " + relinkWorkspace + " && " + memberModules(members)
+	}
 	// node_modules moves to /node_modules in the same step as the install (one layer):
 	// the bind mount hides the working directory's own, and Node looks in every parent
 	// directory, so require() and import find the packages from anywhere below.
-	move := "rm -rf /node_modules && mv node_modules /node_modules"
-	var files []string
-	var install string
-	switch {
-	case p.IsFile(rel(dir, "pnpm-lock.yaml")):
-		st.Manager = "pnpm"
-		files, install = []string{"package.json", "pnpm-lock.yaml"}, "corepack enable && pnpm install --frozen-lockfile"
-	case p.IsFile(rel(dir, "yarn.lock")):
-		st.Manager = "yarn"
-		files, install = []string{"package.json", "yarn.lock"}, "corepack enable && yarn install --frozen-lockfile"
-	case p.IsFile(rel(dir, "package-lock.json")):
-		files, install = []string{"package.json", "package-lock.json"}, "npm ci"
-	default:
-		files, install = []string{"package.json"}, "npm install"
-	}
-	if p.IsFile(rel(dir, "package.json")) {
-		for i, f := range files {
-			files[i] = rel(dir, f)
-		}
-		st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install+" && "+move)}}}
-		st.Found = append(st.Found, st.Manager+": "+strings.Join(files, ", "))
-	}
+	install += " && rm -rf /node_modules && mv node_modules /node_modules"
+	st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install)}}}
+	st.Found = append(st.Found, st.Manager+": "+strings.Join(files, ", "))
 	return st, nil
 }
 
-// nodeVersion: .nvmrc, .node-version, .tool-versions and mise.toml, then engines.node
-// in package.json, whose range picks the default when it allows it.
+// relinkWorkspace points the links the install made to workspace members (relative
+// ones, like node_modules/b -> ../packages/b) at the members' absolute paths under the
+// workdir: once node_modules is in /node_modules a relative link would point nowhere,
+// while the absolute one reaches the member in the mounted tree, edits and all. Links
+// inside node_modules itself (.bin, pnpm's .pnpm) move with it and stay.
+const relinkWorkspace = `find node_modules -maxdepth 2 -type l | while read -r l; do ` +
+	`t=$(readlink "$l"); case "$t" in /*) continue;; esac; ` +
+	`a=$(realpath -m "$(dirname "$PWD/$l")/$t"); ` +
+	`case "$a" in "$PWD/node_modules"|"$PWD/node_modules/"*) ;; *) ln -sfn "$a" "$l";; esac; done`
+
+// memberModules deals with node_modules the install left in workspace members: the
+// mount hides them at run time, so the build says which packages they hold (versions
+// that conflict with the hoisted ones) instead of keeping them unseen in the image.
+func memberModules(members []string) string {
+	quoted := make([]string, len(members))
+	for i, m := range members {
+		quoted[i] = shellQuote(m)
+	}
+	return `for m in ` + strings.Join(quoted, " ") + `; do if [ -d "$m/node_modules" ]; then ` +
+		`extra=$(find "$m/node_modules" -mindepth 1 -maxdepth 1 ! -name .bin ! -name .cache | sed 's|.*/node_modules/||' | tr '\n' ' '); ` +
+		`if [ -n "$extra" ]; then echo "devenv: $m needs its own versions of $extra(they conflict with the workspace's): the mount hides $m/node_modules at run time; align the versions, or run the install in the container" >&2; fi; ` +
+		`rm -rf "$m/node_modules"; fi; done`
+}
+
+// manager is how a project installs its packages.
+type manager struct {
+	files   []string // beside package.json, relative to the stack's folder
+	install string
+}
+
+// nodeManager works out the package manager: packageManager in package.json first (the
+// exact version, through corepack), then the lock file.
+func nodeManager(p *Probe, dir string, pj *packageJSON, st *Stack) (manager, error) {
+	manifest := rel(dir, "package.json")
+	name, version := "", ""
+	if spec := strings.TrimSpace(pj.PackageManager); spec != "" {
+		line := p.LineOf(manifest, `"packageManager"`)
+		m := packageManagerRe.FindStringSubmatch(spec)
+		if m == nil {
+			return manager{}, &Error{File: manifest, Line: line, Msg: fmt.Sprintf("packageManager %q is not a package manager at an exact version: write one like \"pnpm@9.12.0\" or \"yarn@4.5.0\"", spec)}
+		}
+		name, version = m[1], strings.SplitN(m[2], "+", 2)[0] // "+sha512..." is corepack's check, not the version
+		st.Found = append(st.Found, fmt.Sprintf("packageManager %s@%s (from %s:%d)", name, version, manifest, line))
+	}
+	has := func(f string) bool { return p.IsFile(rel(dir, f)) }
+	lock := ""
+	for _, l := range []struct{ file, manager string }{
+		{"pnpm-lock.yaml", "pnpm"}, {"bun.lock", "bun"}, {"bun.lockb", "bun"}, {"yarn.lock", "yarn"},
+		{"package-lock.json", "npm"}, {"npm-shrinkwrap.json", "npm"},
+	} {
+		if has(l.file) && (name == "" || name == l.manager) {
+			name, lock = l.manager, l.file
+			break
+		}
+	}
+	switch {
+	case name != "":
+	case has("pnpm-workspace.yaml"):
+		name = "pnpm"
+	case has(".yarnrc.yml"):
+		name = "yarn"
+	default:
+		name = "npm"
+	}
+	st.Manager = name
+	var m manager
+	if lock != "" {
+		m.files = append(m.files, lock)
+	} else if name != "npm" || version != "" {
+		st.Left = append(st.Left, "no lock file for "+name+": the build resolves the newest versions package.json allows; commit the lock file to pin them")
+	}
+	// corepack provides pnpm and yarn at the version packageManager names (it reads the
+	// field itself), or at its own default without one.
+	// What it fetches stays in COREPACK_HOME (templates/node.tmpl), readable by the host
+	// user at run time.
+	corepack := "corepack enable && "
+	switch name {
+	case "npm":
+		m.install = "npm install"
+		if lock != "" {
+			m.install = "npm ci"
+		}
+		if version != "" {
+			st.Left = append(st.Left, "packageManager names npm "+version+": the build uses the npm of the Node image")
+		}
+	case "pnpm":
+		if has("pnpm-workspace.yaml") {
+			m.files = append(m.files, "pnpm-workspace.yaml")
+		}
+		m.files = append(m.files, p.globIn(dir, ".pnpmfile.cjs")...)
+		m.install = corepack + "pnpm install"
+		if lock != "" {
+			m.install += " --frozen-lockfile"
+		}
+		if has("pnpm-workspace.yaml") {
+			// Hoisted: one flat node_modules at the root, as npm makes it, rather
+			// than one per member that the mount would hide.
+			m.install += " --config.node-linker=hoisted"
+		}
+	case "yarn":
+		berry := has(".yarnrc.yml") || strings.Contains(p.Text(rel(dir, "yarn.lock")), "__metadata:") ||
+			(version != "" && !strings.HasPrefix(version, "1."))
+		if !berry {
+			m.files = append(m.files, p.globIn(dir, ".yarnrc")...)
+			m.install = corepack + "yarn install"
+			if lock != "" {
+				m.install += " --frozen-lockfile"
+			}
+			break
+		}
+		st.Manager = "yarn berry"
+		// The release and plugins .yarnrc.yml points at, and patches the lock file uses.
+		m.files = append(m.files, p.globIn(dir, ".yarnrc.yml")...)
+		for _, d := range []string{".yarn/releases", ".yarn/plugins", ".yarn/plugins/@yarnpkg", ".yarn/patches"} {
+			m.files = append(m.files, p.globIn(dir, path.Join(d, "*"))...)
+		}
+		m.install = corepack
+		if version == "" && !strings.Contains(p.Text(rel(dir, ".yarnrc.yml")), "yarnPath:") {
+			m.install += "corepack install -g yarn@stable && "
+			st.Left = append(st.Left, "Yarn Berry without packageManager or yarnPath: the build uses corepack's yarn@stable; pin it with \"packageManager\": \"yarn@X.Y.Z\"")
+		}
+		// node-modules linker: packages as files in node_modules (moved to /node_modules
+		// with the rest) instead of Plug'n'Play's .pnp.cjs in the project folder, which
+		// the mount would hide. The global cache keeps downloads off the image.
+		m.install += "YARN_NODE_LINKER=node-modules YARN_ENABLE_GLOBAL_CACHE=true YARN_GLOBAL_FOLDER=/root/.yarn/berry yarn install"
+		if lock != "" {
+			m.install += " --immutable"
+		}
+		st.Caches = append(st.Caches, "/root/.yarn/berry")
+		st.Chose = append(st.Chose, "yarn with nodeLinker node-modules, so node_modules can live outside the mounted folder")
+	case "bun":
+		m.files = append(m.files, p.globIn(dir, "bunfig.toml")...)
+		// Bun is not in the Node image: npm installs it from the npm registry (the bun
+		// package and its binary for this platform), and it stays in the image.
+		bun := "bun"
+		if version != "" {
+			bun += "@" + version
+		}
+		m.install = "npm install -g --no-audit " + bun + " && bun install"
+		if lock != "" {
+			m.install += " --frozen-lockfile"
+		}
+		st.Caches = append(st.Caches, "/root/.bun/install/cache")
+		st.Chose = append(st.Chose, "bun from the npm registry ("+bun+"), installed into the Node image")
+	}
+	if version != "" && (name == "pnpm" || name == "yarn") {
+		st.Chose = append(st.Chose, fmt.Sprintf("%s %s through corepack", name, version))
+	}
+	return m, nil
+}
+
+// globIn is Probe.Glob for a pattern relative to the stack's folder, giving paths
+// relative to that folder.
+func (p *Probe) globIn(dir, pattern string) []string {
+	var out []string
+	for _, f := range p.Glob(rel(dir, path.Dir(pattern)), path.Base(pattern)) {
+		if dir != "" {
+			f = strings.TrimPrefix(f, dir+"/")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// nodeWorkspaces lists the workspace members, folders relative to the stack's folder:
+// package.json "workspaces" (an array, or {"packages": [...]}) and pnpm-workspace.yaml
+// "packages:". A glob is expanded one folder level per path segment; a folder named
+// outright must hold a package.json.
+func nodeWorkspaces(p *Probe, dir string, pj *packageJSON, pm manager, st *Stack) ([]string, error) {
+	type entry struct {
+		glob string
+		line int
+	}
+	var entries []entry
+	var file string
+	if len(pj.Workspaces) > 0 && string(pj.Workspaces) != "null" {
+		file = rel(dir, "package.json")
+		line := p.LineOf(file, `"workspaces"`)
+		var list []string
+		if err := json.Unmarshal(pj.Workspaces, &list); err != nil {
+			var obj struct {
+				Packages []string `json:"packages"`
+			}
+			if err := json.Unmarshal(pj.Workspaces, &obj); err != nil {
+				return nil, &Error{File: file, Line: line, Msg: `"workspaces" must be an array of folders, or {"packages": [...]}`}
+			}
+			list = obj.Packages
+		}
+		text := p.Text(file)
+		for _, g := range list {
+			l := LineOf(text, `"`+g+`"`)
+			if l < line {
+				l = line
+			}
+			entries = append(entries, entry{g, l})
+		}
+	} else if f := rel(dir, "pnpm-workspace.yaml"); p.IsFile(f) {
+		file = f
+		globs, lines := pnpmWorkspacePackages(p.Text(f))
+		for i, g := range globs {
+			entries = append(entries, entry{g, lines[i]})
+		}
+	}
+	var members []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		g := strings.TrimPrefix(path.Clean(strings.TrimPrefix(e.glob, "./")), "./")
+		switch {
+		case strings.HasPrefix(e.glob, "!"):
+			continue // an exclusion: the members it leaves out are copied all the same, which is harmless
+		case g == "." || g == "":
+			continue
+		case path.IsAbs(g) || g == ".." || strings.HasPrefix(g, "../"):
+			return nil, &Error{File: file, Line: e.line, Msg: fmt.Sprintf("workspace %q is outside the project: devenv builds from the project's own files", e.glob)}
+		}
+		if strings.Contains(g, "**") {
+			st.Left = append(st.Left, fmt.Sprintf("workspace %q in %s:%d: devenv looks one folder deep for each *, not at every depth", e.glob, file, e.line))
+			g = strings.ReplaceAll(g, "**", "*")
+		}
+		found := p.workspaceDirs(dir, g)
+		if !strings.ContainsAny(g, "*?[") && len(found) == 0 {
+			return nil, &Error{File: file, Line: e.line, Msg: fmt.Sprintf("workspace member %s has no package.json: create it, or remove %q from the workspaces", rel(dir, g), e.glob)}
+		}
+		if len(found) == 0 {
+			st.Left = append(st.Left, fmt.Sprintf("workspace %q in %s:%d matches no folder with a package.json", e.glob, file, e.line))
+		}
+		for _, m := range found {
+			// npm reads every member's manifest in the build: a broken one is named now.
+			if _, err := readPackageJSON(p, rel(dir, path.Join(m, "package.json"))); err != nil {
+				return nil, err
+			}
+			if !seen[m] {
+				seen[m] = true
+				members = append(members, m)
+			}
+		}
+	}
+	if len(members) > 0 {
+		st.Found = append(st.Found, fmt.Sprintf("workspace of %d members (%s): %s", len(members), file, strings.Join(members, ", ")))
+	}
+	return members, nil
+}
+
+// workspaceDirs expands a workspace glob, relative to dir, into the folders that hold a
+// package.json, one folder level per path segment; node_modules and hidden folders
+// are never entered.
+func (p *Probe) workspaceDirs(dir, glob string) []string {
+	cur := []string{""}
+	for _, seg := range strings.Split(glob, "/") {
+		var next []string
+		for _, c := range cur {
+			if !strings.ContainsAny(seg, "*?[") {
+				if p.IsDir(rel(dir, path.Join(c, seg))) {
+					next = append(next, path.Join(c, seg))
+				}
+				continue
+			}
+			for _, e := range p.entries(rel(dir, c)) {
+				name := e.Name()
+				if name == "node_modules" || strings.HasPrefix(name, ".") || !p.IsDir(rel(dir, path.Join(c, name))) {
+					continue
+				}
+				if ok, _ := path.Match(seg, name); ok {
+					next = append(next, path.Join(c, name))
+				}
+			}
+		}
+		cur = next
+	}
+	var out []string
+	for _, c := range cur {
+		if p.IsFile(rel(dir, path.Join(c, "package.json"))) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pnpmWorkspacePackages reads the packages: list of pnpm-workspace.yaml, as block
+// entries ("  - 'packages/*'") or a flow list, with each entry's line.
+func pnpmWorkspacePackages(text string) ([]string, []int) {
+	var globs []string
+	var lines []int
+	unquote := func(s string) string {
+		s = strings.TrimSpace(strings.SplitN(s, " #", 2)[0])
+		return strings.Trim(s, `'"`)
+	}
+	in := false
+	for i, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") && !strings.HasPrefix(line, "-") {
+			in = false
+			if rest, ok := strings.CutPrefix(trimmed, "packages:"); ok {
+				in = true
+				if rest = strings.TrimSpace(rest); strings.HasPrefix(rest, "[") {
+					for _, g := range strings.Split(strings.Trim(rest, "[]"), ",") {
+						if g = unquote(g); g != "" {
+							globs, lines = append(globs, g), append(lines, i+1)
+						}
+					}
+					in = false
+				}
+			}
+			continue
+		}
+		if in && strings.HasPrefix(trimmed, "-") {
+			if g := unquote(strings.TrimPrefix(trimmed, "-")); g != "" {
+				globs, lines = append(globs, g), append(lines, i+1)
+			}
+		}
+	}
+	return globs, lines
+}
+
+// nodeVersion: .nvmrc, .node-version, .tool-versions and mise.toml, Volta's pin in
+// package.json, then engines.node, whose range picks the default when it allows it.
 func nodeVersion(p *Probe, dir string, pj *packageJSON, st *Stack) (release, error) {
 	for _, f := range []string{".nvmrc", ".node-version"} {
 		if line, n := p.FirstLine(rel(dir, f)); line != "" {
@@ -106,6 +454,10 @@ func nodeVersion(p *Probe, dir string, pj *packageJSON, st *Stack) (release, err
 			st.Version = v
 		}
 	}
+	if v, ok := pj.Volta["node"].(string); ok && v != "" && st.Version.Value == "" {
+		file := rel(dir, "package.json")
+		st.Version = Version{Value: v, Source: Source{File: file, Line: keyLine(p.Text(file), "volta", "node")}}
+	}
 	if st.Version.Value != "" {
 		st.Found = append(st.Found, "Node "+st.Version.String())
 		v := st.Version.Value
@@ -117,7 +469,7 @@ func nodeVersion(p *Probe, dir string, pj *packageJSON, st *Stack) (release, err
 	}
 	if rng := pj.Engines["node"]; rng != "" {
 		file := rel(dir, "package.json")
-		src := Source{File: file, Line: p.LineOf(file, `"engines"`)}
+		src := Source{File: file, Line: keyLine(p.Text(file), "engines", "node")}
 		c, err := semver.NewConstraint(rng)
 		if err != nil {
 			return nil, &Error{File: file, Line: src.Line, Msg: fmt.Sprintf("engines.node %q is not a version range npm reads: %v", rng, err)}
@@ -152,4 +504,18 @@ func nodeVersion(p *Probe, dir string, pj *packageJSON, st *Stack) (release, err
 	st.Version = Version{Value: nodeDefault.String()}
 	st.Left = append(st.Left, "no Node version in the project: "+nodeDefault.String()+" is devenv's default; pin one in .nvmrc")
 	return nodeDefault, nil
+}
+
+// keyLine is the line of "key" in the JSON object "outer" of text: the first "key"
+// after "outer", so that engines.node and volta.node each find their own.
+func keyLine(text, outer, key string) int {
+	start := strings.Index(text, `"`+outer+`"`)
+	if start < 0 {
+		return 0
+	}
+	line := strings.Count(text[:start], "\n") + 1
+	if i := strings.Index(text[start:], `"`+key+`"`); i >= 0 {
+		line += strings.Count(text[start:start+i], "\n")
+	}
+	return line
 }
