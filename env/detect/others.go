@@ -2,20 +2,6 @@ package detect
 
 // The stacks below are found but not yet resolved beyond their base image.
 
-func javaPresent(p *Probe, dir string) bool {
-	for _, f := range []string{"pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts"} {
-		if p.IsFile(rel(dir, f)) {
-			return true
-		}
-	}
-	return false
-}
-
-func resolveJava(p *Probe, dir string) (*Stack, error) {
-	return &Stack{Name: "java", Dir: dir, Base: "eclipse-temurin:21-jdk", Version: Version{Value: "21"},
-		Toolchain: Toolchain{Copy: []string{"/opt/java/openjdk"}}}, nil
-}
-
 func dotnetPresent(p *Probe, dir string) bool {
 	return p.IsFile(rel(dir, "global.json")) || len(p.Glob(dir, "*.csproj")) > 0 || len(p.Glob(dir, "*.sln")) > 0 || len(p.Glob(dir, "*.fsproj")) > 0
 }
