@@ -41,6 +41,8 @@ type Config struct {
 	OnChange     string          // what a watching shell does after a rebuild
 	Services     []ServiceConfig // [services.NAME] tables, sorted by name
 	Image        string          // a prebuilt environment pulled from a registry instead of built
+	Dockerfile   string          // the project's own Dockerfile, built first (see owndockerfile.go)
+	Context      string          // the folder sent with Dockerfile; its folder when unset
 
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
@@ -209,6 +211,10 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			c.OnChange, err = d.str(k, v)
 		case "image":
 			c.Image, err = d.str(k, v)
+		case "dockerfile":
+			c.Dockerfile, err = d.str(k, v)
+		case "context":
+			c.Context, err = d.str(k, v)
 		case "dependencies":
 			c.Dependencies, err = d.dependencies(k, v)
 		case "services":
@@ -253,7 +259,7 @@ func clampCol(data []byte, line, col int) int {
 var configKeys = []string{
 	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
 	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "persistent", "services",
-	"image",
+	"image", "dockerfile", "context",
 }
 
 // decoder turns the generic TOML value tree into Config fields with errors placed in

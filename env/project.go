@@ -143,6 +143,9 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
 	}
+	if err := ensureOwnImage(ctx, eng, p, opt); err != nil {
+		return false, err
+	}
 	secrets, err := BuildSecrets(p.Spec, opt.Info.BuildKit)
 	if err != nil {
 		return false, err

@@ -66,6 +66,7 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 			}
 		}
 	}
+	data.Stack = ownDockerfilePreamble(s)
 	for _, name := range stackNames {
 		text, err := renderStackBlock(name)
 		if err != nil {

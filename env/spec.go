@@ -53,6 +53,9 @@ type Spec struct {
 	// that running it therefore does not use.
 	Image        string
 	ImageIgnores []string
+	// OwnDockerfile is the project's own Dockerfile (the dockerfile key), built first;
+	// Base is then the image it builds. Nil without the key.
+	OwnDockerfile *OwnDockerfile
 
 	// Root is the project root on the host; ConfigPath its devenv.toml.
 	Root       string
@@ -315,6 +318,9 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	}
 
 	if err := resolveImage(s, c, d); err != nil {
+		return nil, err
+	}
+	if err := resolveOwnDockerfile(c, s, d); err != nil {
 		return nil, err
 	}
 

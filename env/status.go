@@ -41,6 +41,7 @@ func inputDigests(s *Spec, dockerfile string) (map[string]string, error) {
 			out[f] = hex.EncodeToString(h.Sum(nil))[:12]
 		}
 	}
+	ownDockerfileInputs(s, dockerfile, out)
 	return out, nil
 }
 
