@@ -42,7 +42,14 @@ func jsonError(file string, b []byte, err error) error {
 	line := 0
 	switch e := err.(type) {
 	case *json.SyntaxError:
-		line = strings.Count(string(b[:min(int(e.Offset), len(b))]), "\n") + 1
+		at := min(int(e.Offset), len(b))
+		// A comma before } or ] is the usual slip, reported where the comma is.
+		before := strings.TrimRight(string(b[:max(at-1, 0)]), " \t\r\n")
+		if strings.HasSuffix(before, ",") && at > 0 && (b[at-1] == '}' || b[at-1] == ']') {
+			line = strings.Count(before, "\n") + 1
+			return &Error{File: file, Line: line, Msg: "not valid JSON (a comma before " + string(b[at-1]) + "): remove the comma, then run devenv again"}
+		}
+		line = strings.Count(string(b[:at]), "\n") + 1
 	case *json.UnmarshalTypeError:
 		// A value of the wrong kind ("engines": "22"): valid JSON, but not package.json.
 		line = strings.Count(string(b[:min(int(e.Offset), len(b))]), "\n") + 1
@@ -361,7 +368,11 @@ func nodeWorkspaces(p *Probe, dir string, pj *packageJSON, pm manager, st *Stack
 		}
 	}
 	if len(members) > 0 {
-		st.Found = append(st.Found, fmt.Sprintf("workspace of %d members (%s): %s", len(members), file, strings.Join(members, ", ")))
+		noun := "members"
+		if len(members) == 1 {
+			noun = "member"
+		}
+		st.Found = append(st.Found, fmt.Sprintf("workspace of %d %s (%s): %s", len(members), noun, file, strings.Join(members, ", ")))
 	}
 	return members, nil
 }

@@ -259,3 +259,11 @@ func TestNodeSubfolderWorkspace(t *testing.T) {
 		t.Errorf("install %q", cmd)
 	}
 }
+
+func TestNodeTrailingCommaAtItsLine(t *testing.T) {
+	_, err := Detect(writeTree(t, map[string]string{"package.json": "{\n  \"dependencies\": {\n    \"is-number\": \"7.0.0\",\n  }\n}\n"}))
+	var de *Error
+	if !errors.As(err, &de) || de.Line != 3 || !strings.Contains(de.Msg, "a comma before }") {
+		t.Fatalf("error %v, want package.json:3 naming the comma", err)
+	}
+}
