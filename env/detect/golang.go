@@ -49,7 +49,7 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 		// own again, so each downloads for itself.
 		var each []string
 		for _, m := range members {
-			each = append(each, shellQuote("./"+relTo(dir, m)))
+			each = append(each, shellQuote(useArg(dir, m)))
 		}
 		download = `if [ "$(go env GOWORK)" = off ]; then for m in ` + strings.Join(each, " ") +
 			`; do (cd "$m" && go mod download -x) || exit 1; done; else go mod download -x; fi`
@@ -125,36 +125,34 @@ func goWorkUses(p *Probe, dir string) ([]string, error) {
 			member = ""
 		}
 		if !p.IsDir(member) {
-			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: folder %s does not exist: create it, or remove it from go.work (go work edit -dropuse=%s)", use, orRoot(member), use)}
+			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: folder %s does not exist: create it, or remove it from go.work (go work edit -dropuse=%s)", use, folderName(member), use)}
 		}
 		if !p.IsFile(rel(member, "go.mod")) {
-			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: %s has no go.mod: run go mod init there, or remove it from go.work (go work edit -dropuse=%s)", use, orRoot(member), use)}
+			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: %s has no go.mod: run go mod init there, or remove it from go.work (go work edit -dropuse=%s)", use, folderName(member), use)}
 		}
 		members = append(members, member)
 	}
 	return members, nil
 }
 
-// relTo is target relative to dir, both relative to the root; target is inside dir.
-func relTo(dir, target string) string {
-	if dir == "" {
-		return orDot(target)
-	}
-	return orDot(strings.TrimPrefix(strings.TrimPrefix(target, dir), "/"))
-}
-
-func orDot(s string) string {
-	if s == "" {
+// useArg is the member folder m as go.work in dir would name it: "./api", or "." for
+// dir itself.
+func useArg(dir, m string) string {
+	if m == dir {
 		return "."
 	}
-	return s
+	if dir == "" {
+		return "./" + m
+	}
+	return "./" + strings.TrimPrefix(m, dir+"/")
 }
 
-func orRoot(s string) string {
-	if s == "" {
+// folderName names a folder relative to the root in a message.
+func folderName(f string) string {
+	if f == "" {
 		return "the project root"
 	}
-	return s
+	return f
 }
 
 var (

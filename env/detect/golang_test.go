@@ -68,7 +68,7 @@ func TestGoModuleWithoutDependencies(t *testing.T) {
 
 func TestGoWorkspaceMembers(t *testing.T) {
 	root := writeTree(t, map[string]string{
-		"go.work": "go 1.25.0\n\nuse (\n\t./api // the server\n\t\"./lib\"\n)\n\nuse ./tools/gen\n",
+		"go.work":    "go 1.25.0\n\nuse (\n\t./api // the server\n\t\"./lib\"\n)\n\nuse ./tools/gen\n",
 		"api/go.mod": "module a\n", "api/go.sum": "", "lib/go.mod": "module l\n", "tools/gen/go.mod": "module g\n",
 	})
 	st, err := Resolve(root, "go")
@@ -102,7 +102,7 @@ func TestGoWorkspaceInSubfolder(t *testing.T) {
 	if got := strings.Join(st.Groups[0].Files, " "); got != want {
 		t.Errorf("files %q, want %q", got, want)
 	}
-	if cmd := st.Groups[0].Install[0]; !strings.HasPrefix(cmd, "cd backend && ") || !strings.Contains(cmd, "for m in ./. ./svc;") {
+	if cmd := st.Groups[0].Install[0]; !strings.HasPrefix(cmd, "cd backend && ") || !strings.Contains(cmd, "for m in . ./svc;") {
 		t.Errorf("install %q", cmd)
 	}
 }
