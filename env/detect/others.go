@@ -11,13 +11,6 @@ func resolveDotnet(p *Probe, dir string) (*Stack, error) {
 		Toolchain: Toolchain{Copy: []string{"/usr/share/dotnet"}, Setup: []string{"ln -sf /usr/share/dotnet/dotnet /usr/local/bin/dotnet"}}}, nil
 }
 
-func phpPresent(p *Probe, dir string) bool { return p.IsFile(rel(dir, "composer.json")) }
-
-func resolvePHP(p *Probe, dir string) (*Stack, error) {
-	return &Stack{Name: "php", Dir: dir, Base: "php:8.3-cli", Version: Version{Value: "8.3"},
-		Toolchain: Toolchain{Packages: []string{"php-cli", "composer"}}}, nil
-}
-
 func cppPresent(p *Probe, dir string) bool {
 	for _, f := range []string{"CMakeLists.txt", "meson.build", "Makefile", "makefile", "GNUmakefile", "configure.ac"} {
 		if p.IsFile(rel(dir, f)) {
