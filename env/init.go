@@ -19,6 +19,8 @@ type InitPlan struct {
 	// Notes name files with which the repository already describes an environment.
 	Notes []string
 	Text  string // the devenv.toml to write
+	// imported is what the repository's devcontainer.json and compose file give.
+	imported *imported
 }
 
 // Template is the first stack's name, or "generic".
@@ -47,7 +49,11 @@ func PlanInit(dir string) (*InitPlan, error) {
 		}
 	}
 	plan := &InitPlan{Root: root, Stacks: res.Stacks, Notes: res.Notes}
-	plan.Text = initText(root, plan.Stacks)
+	// devcontainer.json and compose files: see importdevcontainer.go, importcompose.go.
+	if err := importExisting(plan); err != nil {
+		return nil, err
+	}
+	plan.Text = initText(root, plan.Stacks) + plan.imported.text()
 	return plan, nil
 }
 
@@ -96,7 +102,7 @@ func (p *InitPlan) Write(force bool) (string, error) {
 // Explain tells the user what init found and from which file, what it chose, and what
 // it left for them to decide.
 func (p *InitPlan) Explain(w io.Writer) {
-	if len(p.Stacks) == 0 {
+	if len(p.Stacks) == 0 && !p.imported.hasEnvironment() {
 		fmt.Fprintf(w, "found   no stack devenv knows (python, node, go, rust, ruby, java, dotnet, php, cpp)\n")
 		fmt.Fprintf(w, "chose   template \"generic\": base debian:bookworm\n")
 		fmt.Fprintf(w, "left    packages = [...]: the tools your project needs\n")
@@ -130,6 +136,7 @@ func (p *InitPlan) Explain(w io.Writer) {
 			fmt.Fprintf(w, "left    %s\n", l)
 		}
 	}
+	p.imported.explain(w)
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "note    %s is here too: devenv does not read it; compare it with devenv.toml\n", n)
 	}
