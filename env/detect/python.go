@@ -58,7 +58,11 @@ func readTOML(p *Probe, file string, v any) error {
 	if _, err := toml.Decode(p.Text(file), v); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return &Error{File: file, Line: pe.Position.Line, Msg: "not valid TOML (" + pe.Message + "): fix the file, then run devenv again"}
+			line := pe.Position.Line
+			if strings.Contains(pe.Message, `got '\n'`) && line > 1 {
+				line-- // the parser stands on the line break that ends the bad line
+			}
+			return &Error{File: file, Line: line, Msg: "not valid TOML (" + pe.Message + "): fix the file, then run devenv again"}
 		}
 		return &Error{File: file, Msg: "cannot read it (" + err.Error() + "): fix the file, then run devenv again"}
 	}
@@ -868,6 +872,7 @@ func localPath(line string) (string, bool) {
 // the cached install (lines start to end) and imported from the working tree; an archive
 // (a wheel, an sdist) is copied into the build and installed as it is.
 func (w *reqWalk) local(at Source, start, end int, spec, line string) error {
+	line = strings.Join(strings.Fields(line), " ")
 	spec = strings.TrimPrefix(strings.TrimPrefix(spec, "file://"), "file:")
 	var extras []string
 	if i := strings.Index(spec, "["); i > 0 && strings.HasSuffix(spec, "]") {
