@@ -1,7 +1,15 @@
 package detect
 
 import (
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
 	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
 )
 
 func rustPresent(p *Probe, dir string) bool { return p.IsFile(rel(dir, "Cargo.toml")) }
@@ -9,6 +17,13 @@ func rustPresent(p *Probe, dir string) bool { return p.IsFile(rel(dir, "Cargo.to
 func resolveRust(p *Probe, dir string) (*Stack, error) {
 	st := &Stack{Name: "rust", Dir: dir, Manager: "cargo", Base: "rust:1-slim-bookworm",
 		Toolchain: Toolchain{Copy: []string{"/usr/local/cargo", "/usr/local/rustup"}}}
+	var root *cargoManifest
+	if p.IsFile(rel(dir, "Cargo.toml")) {
+		var err error
+		if root, err = readCargo(p, rel(dir, "Cargo.toml")); err != nil {
+			return nil, err
+		}
+	}
 	if v, ok := rustToolchain(p, dir); ok {
 		st.Version = v
 		st.Found = append(st.Found, "Rust "+v.String())
@@ -17,18 +32,359 @@ func resolveRust(p *Probe, dir string) (*Stack, error) {
 		}
 	} else {
 		st.Version = Version{Value: "stable"}
+		if root != nil {
+			if min, line := root.rustVersion(p, rel(dir, "Cargo.toml")); min != "" {
+				// rust-version is the oldest Rust the crate builds with; the newest stable
+				// satisfies it, so it informs and does not pick the image.
+				st.Found = append(st.Found, fmt.Sprintf("rust-version %s (the oldest Rust it supports) in %s:%d", min, rel(dir, "Cargo.toml"), line))
+			}
+		}
 	}
 	st.Chose = append(st.Chose, "base "+st.Base)
-	if p.IsFile(rel(dir, "Cargo.toml")) {
-		// cargo fetch wants a target to exist; a stub main is enough and is hidden by
-		// the bind mount at run time.
-		st.Groups = []Group{{Files: []string{rel(dir, "Cargo.toml"), rel(dir, "Cargo.lock")}, Install: []string{inDir(dir,
-			"mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX \"$CARGO_HOME\"")}}}
+	if root == nil {
+		return st, nil
 	}
+
+	pkgs, err := cargoPackages(p, dir, root)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{rel(dir, "Cargo.toml"), rel(dir, "Cargo.lock")}
+	// .cargo/config.toml says where crates come from (a private registry, a mirror).
+	for _, d := range []string{dir, ""} {
+		files = append(files, rel(d, ".cargo/config.toml"), rel(d, ".cargo/config"))
+		if d == "" {
+			break
+		}
+	}
+	var stubs, members []string
+	for _, pk := range pkgs {
+		if pk.dir != dir {
+			files = append(files, rel(pk.dir, "Cargo.toml"))
+			members = append(members, rel(pk.dir, "Cargo.toml"))
+		}
+		for _, t := range pk.targets {
+			stubs = append(stubs, fmt.Sprintf("stub %s %s", shellQuote(cargoRel(dir, rel(pk.dir, t.path))), shellQuote(t.text)))
+		}
+	}
+	if len(members) > 0 {
+		st.Found = append(st.Found, "Cargo workspace: "+rel(dir, "Cargo.toml")+" with "+strings.Join(members, ", "))
+	}
+	if src, ok := vendoredSource(p, dir); ok {
+		// Every crate comes from a folder of the project, which is in the mounted tree
+		// at run time: cargo builds offline from there and has nothing to fetch.
+		st.Found = append(st.Found, "vendored crates: "+src)
+		st.Chose = append(st.Chose, "no fetch step: crates come from "+src+" in the mounted tree")
+		return st, nil
+	}
+	// cargo fetch reads every package's manifest and wants each to have a target; the
+	// sources are not in the build, so an empty stub stands in for each target where
+	// it is missing (always, unless a source file is listed as a dependency). The bind
+	// mount hides the stubs at run time.
+	install := `stub() { [ -e "$1" ] || { mkdir -p "$(dirname "$1")" && printf '%s\n' "$2" > "$1"; }; } && ` +
+		strings.Join(stubs, " && ") + ` && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`
+	st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install)}}}
 	return st, nil
 }
 
-var channelRe = regexp.MustCompile(`(?m)^\s*channel\s*=\s*["']([^"']+)["']`)
+// cargoManifest is the part of a Cargo.toml devenv reads.
+type cargoManifest struct {
+	Package *struct {
+		Name        string `toml:"name"`
+		RustVersion any    `toml:"rust-version"`
+		Build       any    `toml:"build"`
+	} `toml:"package"`
+	Workspace *struct {
+		Members      []string       `toml:"members"`
+		Exclude      []string       `toml:"exclude"`
+		Dependencies map[string]any `toml:"dependencies"`
+		Package      struct {
+			RustVersion any `toml:"rust-version"`
+		} `toml:"package"`
+	} `toml:"workspace"`
+	Lib     *cargoTarget  `toml:"lib"`
+	Bin     []cargoTarget `toml:"bin"`
+	Example []cargoTarget `toml:"example"`
+	Test    []cargoTarget `toml:"test"`
+	Bench   []cargoTarget `toml:"bench"`
+	cargoDeps
+	Target map[string]cargoDeps `toml:"target"`
+}
+
+type cargoTarget struct {
+	Name string `toml:"name"`
+	Path string `toml:"path"`
+}
+
+type cargoDeps struct {
+	Dependencies      map[string]any `toml:"dependencies"`
+	DevDependencies   map[string]any `toml:"dev-dependencies"`
+	BuildDependencies map[string]any `toml:"build-dependencies"`
+}
+
+func readCargo(p *Probe, file string) (*cargoManifest, error) {
+	var m cargoManifest
+	if _, err := toml.Decode(p.Text(file), &m); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{File: file, Line: pe.Position.Line, Msg: "not valid TOML (" + pe.Message + "): fix the file, then run devenv again"}
+		}
+		return nil, &Error{File: file, Msg: "cannot read it (" + err.Error() + "): fix the file, then run devenv again"}
+	}
+	return &m, nil
+}
+
+var rustVersionRe = regexp.MustCompile(`(?m)^[ \t]*rust-version\s*=\s*["']([^"']+)["']`)
+
+// rustVersion is the rust-version of [package] or [workspace.package], with its line.
+func (m *cargoManifest) rustVersion(p *Probe, file string) (string, int) {
+	text := p.Text(file)
+	if mm := rustVersionRe.FindStringSubmatchIndex(text); mm != nil {
+		return text[mm[2]:mm[3]], strings.Count(text[:mm[0]], "\n") + 1
+	}
+	return "", 0
+}
+
+// pathDeps are the path dependencies of every kind and target, sorted.
+func (m *cargoManifest) pathDeps() []string {
+	var out []string
+	add := func(deps map[string]any) {
+		for _, d := range deps {
+			if t, ok := d.(map[string]any); ok {
+				if s, ok := t["path"].(string); ok && s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	all := []cargoDeps{m.cargoDeps}
+	for _, t := range m.Target {
+		all = append(all, t)
+	}
+	for _, d := range all {
+		add(d.Dependencies)
+		add(d.DevDependencies)
+		add(d.BuildDependencies)
+	}
+	if m.Workspace != nil {
+		add(m.Workspace.Dependencies)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// cargoPackage is one package of a workspace: its folder relative to the root and the
+// target files cargo expects there, relative to that folder.
+type cargoPackage struct {
+	dir     string
+	targets []stubTarget
+}
+
+type stubTarget struct{ path, text string }
+
+// cargoPackages are the packages the manifest in dir brings in: itself when it is a
+// package, its workspace members (globs expand one folder level per segment) and,
+// transitively, path dependencies. Each must be a folder of the project with a
+// Cargo.toml, or cargo fetch fails.
+func cargoPackages(p *Probe, dir string, root *cargoManifest) ([]cargoPackage, error) {
+	rootFile := rel(dir, "Cargo.toml")
+	type pending struct {
+		dir      string
+		manifest *cargoManifest // nil until read
+	}
+	queue := []pending{{dir: dir, manifest: root}}
+	if ws := root.Workspace; ws != nil {
+		excluded := map[string]bool{}
+		for _, e := range ws.Exclude {
+			excluded[path.Join(dir, e)] = true
+		}
+		for _, member := range ws.Members {
+			line := p.LineOf(rootFile, `"`+member+`"`)
+			if line == 0 {
+				line = p.LineOf(rootFile, member)
+			}
+			if strings.ContainsAny(member, "*?[") {
+				for _, d := range p.globDirs(dir, member) {
+					if !excluded[d] && p.IsFile(rel(d, "Cargo.toml")) {
+						queue = append(queue, pending{dir: d})
+					}
+				}
+				continue
+			}
+			d, err := cargoDir(p, rootFile, line, dir, member, "workspace member")
+			if err != nil {
+				return nil, err
+			}
+			queue = append(queue, pending{dir: d})
+		}
+	}
+	seen := map[string]bool{}
+	var out []cargoPackage
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		if seen[next.dir] {
+			continue
+		}
+		seen[next.dir] = true
+		m := next.manifest
+		file := rel(next.dir, "Cargo.toml")
+		if m == nil {
+			var err error
+			if m, err = readCargo(p, file); err != nil {
+				return nil, err
+			}
+		}
+		for _, dep := range m.pathDeps() {
+			d, err := cargoDir(p, file, p.LineOf(file, dep), next.dir, dep, "path dependency")
+			if err != nil {
+				return nil, err
+			}
+			queue = append(queue, pending{dir: d})
+		}
+		if m.Package != nil {
+			out = append(out, cargoPackage{dir: next.dir, targets: m.targets()})
+		}
+	}
+	return out, nil
+}
+
+// cargoDir is the folder named by a member or path dependency, which must be a folder
+// of the project holding a Cargo.toml.
+func cargoDir(p *Probe, file string, line int, dir, named, what string) (string, error) {
+	d := path.Join(dir, named)
+	if path.IsAbs(named) || d == ".." || strings.HasPrefix(d, "../") {
+		return "", &Error{File: file, Line: line, Msg: fmt.Sprintf("%s %q is outside the project, so devenv cannot copy its Cargo.toml into the build: make the folder that holds it the project root", what, named)}
+	}
+	if d == "." {
+		d = ""
+	}
+	if !p.IsDir(d) {
+		return "", &Error{File: file, Line: line, Msg: fmt.Sprintf("%s %q: folder %s does not exist: create it, or remove it from %s", what, named, folderName(d), file)}
+	}
+	if !p.IsFile(rel(d, "Cargo.toml")) {
+		return "", &Error{File: file, Line: line, Msg: fmt.Sprintf("%s %q: %s has no Cargo.toml: run cargo init there, or remove it from %s", what, named, folderName(d), file)}
+	}
+	return d, nil
+}
+
+// globDirs expands a workspace glob like "crates/*" below dir: one folder level per
+// segment, never a walk.
+func (p *Probe) globDirs(dir, pattern string) []string {
+	dirs := []string{dir}
+	for _, seg := range strings.Split(path.Clean(pattern), "/") {
+		var next []string
+		for _, d := range dirs {
+			if !strings.ContainsAny(seg, "*?[") {
+				if p.IsDir(rel(d, seg)) {
+					next = append(next, rel(d, seg))
+				}
+				continue
+			}
+			for _, e := range p.entries(d) {
+				if ok, _ := path.Match(seg, e.Name()); ok && p.IsDir(rel(d, e.Name())) {
+					next = append(next, rel(d, e.Name()))
+				}
+			}
+		}
+		dirs = next
+	}
+	sort.Strings(dirs)
+	return dirs
+}
+
+// targets are the files cargo looks for in a package: the declared ones at their paths
+// (or where cargo infers them), and src/lib.rs when none is declared.
+func (m *cargoManifest) targets() []stubTarget {
+	const mainStub = "fn main() {}"
+	var out []stubTarget
+	if m.Lib != nil {
+		out = append(out, stubTarget{cargoOr(m.Lib.Path, "src/lib.rs"), ""})
+	}
+	for _, b := range m.Bin {
+		inferred := "src/bin/" + b.Name + ".rs"
+		if m.Package != nil && b.Name == m.Package.Name {
+			inferred = "src/main.rs"
+		}
+		out = append(out, stubTarget{cargoOr(b.Path, inferred), mainStub})
+	}
+	for _, kind := range []struct {
+		dir     string
+		targets []cargoTarget
+	}{{"examples", m.Example}, {"tests", m.Test}, {"benches", m.Bench}} {
+		for _, t := range kind.targets {
+			out = append(out, stubTarget{cargoOr(t.Path, kind.dir+"/"+t.Name+".rs"), mainStub})
+		}
+	}
+	if m.Package != nil {
+		if s, ok := m.Package.Build.(string); ok && s != "" {
+			out = append(out, stubTarget{s, mainStub})
+		}
+	}
+	if m.Lib == nil && len(m.Bin) == 0 {
+		out = append(out, stubTarget{"src/lib.rs", ""})
+	}
+	for i := range out {
+		out[i].path = path.Clean(out[i].path)
+	}
+	return out
+}
+
+func cargoOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// cargoRel is f (relative to the root) relative to dir, where the install runs.
+func cargoRel(dir, f string) string {
+	if dir == "" {
+		return f
+	}
+	r, err := filepath.Rel(dir, f)
+	if err != nil {
+		return f
+	}
+	return filepath.ToSlash(r)
+}
+
+// vendoredSource is the folder a .cargo/config(.toml) of the project puts in place of
+// crates.io (`cargo vendor`'s directory source), when that folder exists.
+func vendoredSource(p *Probe, dir string) (string, bool) {
+	for _, d := range []string{dir, ""} {
+		for _, f := range []string{".cargo/config.toml", ".cargo/config"} {
+			var cfg struct {
+				Source map[string]struct {
+					ReplaceWith string `toml:"replace-with"`
+					Directory   string `toml:"directory"`
+				} `toml:"source"`
+			}
+			text := p.Text(rel(d, f))
+			if text == "" {
+				continue
+			}
+			if _, err := toml.Decode(text, &cfg); err != nil {
+				continue
+			}
+			if repl := cfg.Source["crates-io"].ReplaceWith; repl != "" {
+				if src := cfg.Source[repl].Directory; src != "" && !path.IsAbs(src) {
+					// A relative directory is relative to the folder holding .cargo.
+					v := path.Join(d, src)
+					if p.IsDir(v) {
+						return v, true
+					}
+				}
+			}
+		}
+		if d == "" {
+			break
+		}
+	}
+	return "", false
+}
+
+var channelRe = regexp.MustCompile(`(?m)^[ \t]*channel\s*=\s*["']([^"']+)["']`)
 
 // rustToolchain: rust-toolchain.toml's channel, the one line of rust-toolchain, then
 // .tool-versions and mise.toml.
