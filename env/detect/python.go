@@ -895,7 +895,7 @@ func (w *reqWalk) local(at Source, start, end int, spec, line string) error {
 	}
 	// pip reads a path in a requirements file relative to where it runs, not to the file.
 	target := path.Join(w.dir, spec)
-	if path.IsAbs(spec) || pyRelPath(w.dir, target) != path.Clean(spec) && strings.HasPrefix(pyRelPath("", target), "..") || target == ".." || strings.HasPrefix(target, "../") {
+	if path.IsAbs(spec) || target == ".." || strings.HasPrefix(target, "../") {
 		drop()
 		w.notes = append(w.notes, fmt.Sprintf("%s: %s is outside the project: not installed (the build and the container see only the project)", at, line))
 		return nil
