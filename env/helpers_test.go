@@ -78,7 +78,7 @@ func mustResolve(t testing.TB, toml string, files map[string]string, host Host) 
 }
 
 // stackEnvLines is how many ENV instructions each template's own block writes.
-var stackEnvLines = map[string]int{"python": 1, "node": 1, "go": 1, "rust": 1, "ruby": 1, "generic": 0}
+var stackEnvLines = map[string]int{"python": 1, "node": 1, "go": 1, "rust": 1, "ruby": 1, "dotnet": 1, "generic": 0}
 
 // groupDirs lists the distinct directories of files, sorted: one COPY each.
 func groupDirs(files []string) []string {

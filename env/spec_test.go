@@ -61,8 +61,8 @@ func TestResolveTemplateDefaults(t *testing.T) {
 		{"rust", "rust", map[string]string{"Cargo.toml": "", "Cargo.lock": ""}, "rust:1-slim-bookworm", nil, []Group{
 			{Files: []string{"Cargo.lock", "Cargo.toml"}, Install: []string{`mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`}},
 		}},
-		{"ruby", "ruby", map[string]string{"Gemfile": "", "Gemfile.lock": ""}, "ruby:3.4-slim", []string{"/root/.cache/bundle"}, []Group{
-			{Files: []string{"Gemfile", "Gemfile.lock"}, Install: []string{"bundle install"}},
+		{"ruby", "ruby", map[string]string{"Gemfile": "", "Gemfile.lock": ""}, "ruby:3.4-slim", []string{"/root/.bundle/cache"}, []Group{
+			{Files: []string{"Gemfile", "Gemfile.lock"}, Install: []string{"BUNDLE_FROZEN=true bundle install"}},
 		}},
 		{"generic", "generic", map[string]string{"package.json": "{}", "go.mod": ""}, "debian:bookworm", nil, nil},
 		{"no template is generic", "", map[string]string{"requirements.txt": ""}, "debian:bookworm", nil, nil},
