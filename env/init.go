@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/devenv/devenv/env/detect"
@@ -214,7 +215,13 @@ func initText(root string, stacks []*detect.Stack) string {
 		caches = append(caches, st.Caches...)
 	}
 	fmt.Fprintf(&b, "# dependencies = %s  # copied into the build: a change rebuilds\n", tomlList(files))
-	fmt.Fprintf(&b, "# install = %s  # run after the dependencies are copied\n", tomlList(install))
+	if long := slices.ContainsFunc(install, func(c string) bool { return len(c) > 100 || strings.Contains(c, "\n") }); long {
+		// A stack's own install script is no reading for a config file: the Dockerfile
+		// shows it.
+		fmt.Fprintf(&b, "# install = [...]  # run after the dependencies are copied; devenv's own steps: `devenv dockerfile`\n")
+	} else {
+		fmt.Fprintf(&b, "# install = %s  # run after the dependencies are copied\n", tomlList(install))
+	}
 	fmt.Fprintf(&b, "# setup = []  # build commands run before the dependencies are copied\n")
 	fmt.Fprintf(&b, "# caches = %s  # package caches kept across builds\n", tomlList(caches))
 	fmt.Fprintf(&b, "# workdir = \"/workspace\"  # where the project appears in the container\n")
