@@ -59,7 +59,7 @@ func TestResolveTemplateDefaults(t *testing.T) {
 			{Files: []string{"go.mod"}, Install: []string{goInstall}},
 		}},
 		{"rust", "rust", map[string]string{"Cargo.toml": "", "Cargo.lock": ""}, "rust:1-slim-bookworm", nil, []Group{
-			{Files: []string{"Cargo.lock", "Cargo.toml"}, Install: []string{`mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`}},
+			{Files: []string{"Cargo.lock", "Cargo.toml"}, Install: []string{`cargo fetch && chmod -R a+rwX "$CARGO_HOME"`}},
 		}},
 		{"ruby", "ruby", map[string]string{"Gemfile": "", "Gemfile.lock": ""}, "ruby:3.4-slim", []string{"/root/.bundle/cache"}, []Group{
 			{Files: []string{"Gemfile", "Gemfile.lock"}, Install: []string{"BUNDLE_FROZEN=true bundle install"}},

@@ -81,8 +81,11 @@ func resolveRust(p *Probe, dir string) (*Stack, error) {
 	// sources are not in the build, so an empty stub stands in for each target where
 	// it is missing (always, unless a source file is listed as a dependency). The bind
 	// mount hides the stubs at run time.
-	install := `stub() { [ -e "$1" ] || { mkdir -p "$(dirname "$1")" && printf '%s\n' "$2" > "$1"; }; } && ` +
-		strings.Join(stubs, " && ") + ` && cargo fetch && chmod -R a+rwX "$CARGO_HOME"`
+	install := `cargo fetch && chmod -R a+rwX "$CARGO_HOME"`
+	if len(stubs) > 0 {
+		install = `stub() { [ -e "$1" ] || { mkdir -p "$(dirname "$1")" && printf '%s\n' "$2" > "$1"; }; } && ` +
+			strings.Join(stubs, " && ") + " && " + install
+	}
 	st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install)}}}
 	return st, nil
 }

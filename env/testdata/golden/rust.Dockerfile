@@ -4,6 +4,6 @@ FROM rust:1-slim-bookworm
 ENV CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:$PATH
 WORKDIR /workspace
 COPY ["Cargo.lock","Cargo.toml","/workspace/"]
-RUN ["/bin/sh","-c","mkdir -p src && { [ -e src/main.rs ] || [ -e src/lib.rs ] || echo 'fn main() {}' > src/main.rs; } && cargo fetch && chmod -R a+rwX \"$CARGO_HOME\""]
+RUN ["/bin/sh","-c","cargo fetch && chmod -R a+rwX \"$CARGO_HOME\""]
 RUN ["/bin/sh","-c","set -e\nuid=1000 gid=1000 name=dev home=/home/dev\ngrep -q \"^[^:]*:[^:]*:$gid:\" /etc/group || echo \"$name:x:$gid:\" >> /etc/group\nif ! grep -q \"^[^:]*:[^:]*:$uid:\" /etc/passwd; then\n  grep -q \"^$name:\" /etc/passwd && name=devenv-$uid\n  echo \"$name:x:$uid:$gid:devenv user:$home:/bin/sh\" >> /etc/passwd\nfi\nmkdir -p \"$home\" && chown \"$uid:$gid\" \"$home\" && chmod 755 \"$home\""]
 
