@@ -89,6 +89,10 @@ func (imp *imported) composeApp(rel, name string, svc map[string]any, ctx, docke
 	}
 	imp.left = append(imp.left, bad...)
 	switch {
+	case imp.environment != "" && buildOK:
+		df := path.Join(ctx, dockerfile)
+		imp.covered = append(imp.covered, df)
+		imp.left = append(imp.left, fmt.Sprintf("%s, which %s builds, is not used: %s gives the environment", df, from, imp.environment))
 	case imp.environment != "":
 	case buildOK && (devcontainer || !stacksFound):
 		imp.covered = append(imp.covered, path.Join(ctx, dockerfile))
