@@ -246,7 +246,10 @@ func nodeManager(p *Probe, dir string, pj *packageJSON, st *Stack) (manager, err
 		for _, d := range []string{".yarn/releases", ".yarn/plugins", ".yarn/plugins/@yarnpkg", ".yarn/patches"} {
 			m.files = append(m.files, p.globIn(dir, path.Join(d, "*"))...)
 		}
-		m.install = corepack
+		// corepack fetches Yarn 2+ from Yarn's own site unless it is told an npm
+		// registry, where the same release is published (@yarnpkg/cli-dist): npm's
+		// registry, as the project's .npmrc may set it.
+		m.install = `r=$(npm config get registry) && export COREPACK_NPM_REGISTRY="${r%/}" && ` + corepack
 		if version == "" && !strings.Contains(p.Text(rel(dir, ".yarnrc.yml")), "yarnPath:") {
 			m.install += "corepack install -g yarn@stable && "
 			st.Left = append(st.Left, "Yarn Berry without packageManager or yarnPath: the build uses corepack's yarn@stable; pin it with \"packageManager\": \"yarn@X.Y.Z\"")
