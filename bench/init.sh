@@ -71,7 +71,7 @@ for d in "$work/empty" "$mono"; do
 done
 
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/init.json" \
-  -n "devenv version (start-up)" "$bin version --json" \
+  -n "devenv completion bash (start-up)" "$bin completion bash" \
   -n "init, empty project" "$bin -C $work/empty init --dry-run" \
   -n "init, $FILES-file monorepo" "$bin -C $mono init --dry-run" >/dev/null 2>&1 || true
 python3 - "$work/init.json" <<'PY'

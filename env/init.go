@@ -125,7 +125,7 @@ func (p *InitPlan) Explain(w io.Writer) {
 			if strings.HasSuffix(f, " "+st.Version.String()) {
 				continue // the version, already on the line above
 			}
-			fmt.Fprintf(w, "          %s\n", f)
+			fmt.Fprintf(w, "          %s\n", shortList(f, 160))
 		}
 		for _, c := range st.Chose {
 			if i > 0 && strings.HasPrefix(c, "base ") {
@@ -240,4 +240,18 @@ func tomlList(items []string) string {
 		quoted[i] = fmt.Sprintf("%q", s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// shortList cuts a line that lists many files or members (a workspace of 200 packages)
+// after max bytes, at a list separator, and says how many items it left out.
+func shortList(line string, max int) string {
+	if len(line) <= max {
+		return line
+	}
+	cut := strings.LastIndex(line[:max], ", ")
+	if cut < 0 {
+		return line
+	}
+	rest := strings.Count(line[cut:], ", ")
+	return fmt.Sprintf("%s, ... (%d more)", line[:cut], rest)
 }
