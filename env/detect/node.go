@@ -101,6 +101,13 @@ func resolveNode(p *Probe, dir string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Manager == "npm" {
+		for _, f := range pm.files {
+			if err := npmLockInSync(p, dir, f); err != nil {
+				return nil, err
+			}
+		}
+	}
 	members, err := nodeWorkspaces(p, dir, pj, pm, st)
 	if err != nil {
 		return nil, err

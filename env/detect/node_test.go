@@ -267,3 +267,31 @@ func TestNodeTrailingCommaAtItsLine(t *testing.T) {
 		t.Fatalf("error %v, want package.json:3 naming the comma", err)
 	}
 }
+
+func TestNPMLockOutOfDate(t *testing.T) {
+	lock := `{"name":"a","lockfileVersion":3,"packages":{"":{"name":"a","dependencies":{"is-number":"^7.0.0"},"devDependencies":{"old":"1.0.0"}}}}`
+	for _, tt := range []struct {
+		manifest, want string
+	}{
+		{`{"dependencies":{"is-number":"^7.0.0"},"devDependencies":{"old":"1.0.0"}}`, ""},
+		{`{"dependencies":{"is-number":"^7.0.0","is-odd":"3.0.1"},"devDependencies":{"old":"1.0.0"}}`, `package-lock.json: out of date with package.json (is-odd is not in it): run ` + "`npm install`"},
+		{`{"dependencies":{"is-number":"^8.0.0"}}`, `is-number "^7.0.0" there, "^8.0.0" in package.json; old is there but no longer in package.json`},
+	} {
+		root := writeTree(t, map[string]string{"package.json": tt.manifest, "package-lock.json": lock})
+		_, err := Detect(root)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tt.manifest, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.manifest, err, tt.want)
+		}
+	}
+	// A version 1 lock has no root entry to compare: no error.
+	root := writeTree(t, map[string]string{"package.json": `{"dependencies":{"x":"1"}}`, "package-lock.json": `{"lockfileVersion":1,"dependencies":{}}`})
+	if _, err := Detect(root); err != nil {
+		t.Errorf("lockfile v1: %v", err)
+	}
+}
