@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 log() { printf 'images/go: %s\n' "$*" >&2; }
 
-versions="1.25.0 1.26.8"
+# The newest patch release of each line, as the official images carry. More lines (for
+# trying devenv on other projects): GO_STANDIN_VERSIONS="1.23.12 1.24.13 1.25.14 1.26.11".
+versions=${GO_STANDIN_VERSIONS:-1.25.14 1.26.11}
 modcache=$(go env GOMODCACHE)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,7 +24,7 @@ toolchain() {
   local v=$1 dir="$modcache/golang.org/toolchain@v0.0.1-go$1.linux-amd64"
   if [ ! -x "$dir/bin/go" ]; then
     local runner=go
-    [ "$(go env GOVERSION)" = "go$v" ] && runner=$(toolchain 1.25.0)/bin/go
+    [ "$(go env GOVERSION)" = "go$v" ] && runner=$(toolchain 1.25.14)/bin/go
     GOTOOLCHAIN=go$v "$runner" version >&2
   fi
   [ -x "$dir/bin/go" ] || { log "go$v did not unpack into $dir"; exit 1; }
