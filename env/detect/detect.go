@@ -287,6 +287,28 @@ func rel(dir, name string) string {
 	return path.Join(dir, name)
 }
 
+// relFrom is the path of f as seen from the folder dir (where an install runs), both
+// relative to the root: "../libs/x" for libs/x from web/.
+func relFrom(dir, f string) string {
+	if dir == "" {
+		return path.Clean(f)
+	}
+	d, t := strings.Split(dir, "/"), strings.Split(path.Clean(f), "/")
+	i := 0
+	for i < len(d) && i < len(t) && d[i] == t[i] {
+		i++
+	}
+	parts := []string{}
+	for range d[i:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, t[i:]...)
+	if len(parts) == 0 {
+		return "."
+	}
+	return path.Join(parts...)
+}
+
 // inDir prefixes an install command with a cd into dir, for stacks below the root.
 func inDir(dir, cmd string) string {
 	if dir == "" {

@@ -131,32 +131,10 @@ func nodeWorkspaces(p *Probe, dir string, pj *packageJSON, pm manager, st *Stack
 // package.json, one folder level per path segment; node_modules and hidden folders
 // are never entered.
 func (p *Probe) workspaceDirs(dir, glob string) []string {
-	cur := []string{""}
-	for _, seg := range strings.Split(glob, "/") {
-		var next []string
-		for _, c := range cur {
-			if !strings.ContainsAny(seg, "*?[") {
-				if p.IsDir(rel(dir, path.Join(c, seg))) {
-					next = append(next, path.Join(c, seg))
-				}
-				continue
-			}
-			for _, e := range p.entries(rel(dir, c)) {
-				name := e.Name()
-				if name == "node_modules" || strings.HasPrefix(name, ".") || !p.IsDir(rel(dir, path.Join(c, name))) {
-					continue
-				}
-				if ok, _ := path.Match(seg, name); ok {
-					next = append(next, path.Join(c, name))
-				}
-			}
-		}
-		cur = next
-	}
 	var out []string
-	for _, c := range cur {
-		if p.IsFile(rel(dir, path.Join(c, "package.json"))) {
-			out = append(out, c)
+	for _, d := range p.GlobDirs(dir, glob) {
+		if p.IsFile(rel(d, "package.json")) {
+			out = append(out, strings.TrimPrefix(strings.TrimPrefix(d, dir), "/"))
 		}
 	}
 	return out

@@ -119,6 +119,36 @@ func (p *Probe) Glob(dir, pattern string) []string {
 	return out
 }
 
+// GlobDirs expands a folder pattern like "packages/*" or "crates/*/sub" below dir, one
+// folder level per path segment (never a walk): the folders that exist, relative to the
+// root, sorted. A wildcard never matches node_modules or a hidden folder.
+func (p *Probe) GlobDirs(dir, pattern string) []string {
+	dirs := []string{dir}
+	for _, seg := range strings.Split(path.Clean(pattern), "/") {
+		var next []string
+		for _, d := range dirs {
+			if !strings.ContainsAny(seg, "*?[") {
+				if p.IsDir(rel(d, seg)) {
+					next = append(next, rel(d, seg))
+				}
+				continue
+			}
+			for _, e := range p.entries(d) {
+				name := e.Name()
+				if name == "node_modules" || strings.HasPrefix(name, ".") {
+					continue
+				}
+				if ok, _ := path.Match(seg, name); ok && p.IsDir(rel(d, name)) {
+					next = append(next, rel(d, name))
+				}
+			}
+		}
+		dirs = next
+	}
+	sort.Strings(dirs)
+	return dirs
+}
+
 // entries lists the folder dir, once.
 func (p *Probe) entries(dir string) []fs.DirEntry {
 	if es, ok := p.dirs[dir]; ok {

@@ -234,7 +234,7 @@ func addProjectPath(p *Probe, st *Stack, dir string, dirs []string) {
 	var entries, shown []string
 	for _, d := range dirs {
 		in := `"$PWD"`
-		if r := pyRelPath(dir, d); r != "." {
+		if r := relFrom(dir, d); r != "." {
 			in = `"$PWD/` + r + `"`
 		}
 		entries = append(entries, in)
@@ -256,27 +256,6 @@ func addProjectPath(p *Probe, st *Stack, dir string, dirs []string) {
 	st.Chose = append(st.Chose, "the project itself importable from "+strings.Join(shown, " and ")+
 		" through a .pth file in site-packages: edits need no rebuild")
 	st.Left = append(st.Left, "the project's console scripts are not installed and importlib.metadata does not know it: run `pip install --user -e .` in the shell if you need them")
-}
-
-// pyRelPath is the path of f relative to the folder dir, both relative to the root.
-func pyRelPath(dir, f string) string {
-	if dir == "" {
-		return path.Clean(f)
-	}
-	d, t := strings.Split(dir, "/"), strings.Split(path.Clean(f), "/")
-	i := 0
-	for i < len(d) && i < len(t) && d[i] == t[i] {
-		i++
-	}
-	parts := []string{}
-	for range d[i:] {
-		parts = append(parts, "..")
-	}
-	parts = append(parts, t[i:]...)
-	if len(parts) == 0 {
-		return "."
-	}
-	return path.Join(parts...)
 }
 
 // pyprojectGroup installs a pyproject.toml's PEP 621 dependencies, its extras and PEP 735

@@ -50,12 +50,12 @@ func requirementsGroup(p *Probe, dir string, reqs []string, st *Stack) ([]string
 
 	var cmd []string
 	for _, f := range w.dropFiles {
-		cmd = append(cmd, "sed -i "+shellQuote(strings.Join(w.drops[f], "d;")+"d")+" "+shellQuote(pyRelPath(dir, f)))
+		cmd = append(cmd, "sed -i "+shellQuote(strings.Join(w.drops[f], "d;")+"d")+" "+shellQuote(relFrom(dir, f)))
 	}
 	const out = "/tmp/devenv-requirements.txt"
 	install := "pip install"
 	for _, f := range reqs {
-		install += " -r " + shellQuote(pyRelPath(dir, f))
+		install += " -r " + shellQuote(relFrom(dir, f))
 	}
 	var dirs []string
 	manifests := 0
@@ -66,7 +66,7 @@ func requirementsGroup(p *Probe, dir string, reqs []string, st *Stack) ([]string
 			st.Left = append(st.Left, what+"its own requirements are not installed (no [project] dependencies or setup.cfg install_requires to read them from)")
 		} else {
 			w.files = append(w.files, lp.manifest)
-			cmd = append(cmd, projectRequirementsTo(pyRelPath(dir, lp.manifest), lp.extras, nil, out))
+			cmd = append(cmd, projectRequirementsTo(relFrom(dir, lp.manifest), lp.extras, nil, out))
 			manifests++
 			st.Chose = append(st.Chose, what+"its requirements installed from "+lp.manifest+extrasPhraseList(lp.extras))
 		}

@@ -62,7 +62,7 @@ func resolveRust(p *Probe, dir string) (*Stack, error) {
 			members = append(members, rel(pk.dir, "Cargo.toml"))
 		}
 		for _, t := range pk.targets {
-			stubs = append(stubs, fmt.Sprintf("stub %s %s", shellQuote(cargoRel(dir, rel(pk.dir, t.path))), shellQuote(t.text)))
+			stubs = append(stubs, fmt.Sprintf("stub %s %s", shellQuote(relFrom(dir, rel(pk.dir, t.path))), shellQuote(t.text)))
 		}
 	}
 	if len(members) > 0 {

@@ -3,8 +3,6 @@ package detect
 import (
 	"fmt"
 	"path"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -41,7 +39,7 @@ func cargoPackages(p *Probe, dir string, root *cargoManifest) ([]cargoPackage, e
 				line = p.LineOf(rootFile, member)
 			}
 			if strings.ContainsAny(member, "*?[") {
-				for _, d := range p.globDirs(dir, member) {
+				for _, d := range p.GlobDirs(dir, member) {
 					if !excluded[d] && p.IsFile(rel(d, "Cargo.toml")) {
 						queue = append(queue, pending{dir: d})
 					}
@@ -105,31 +103,6 @@ func cargoDir(p *Probe, file string, line int, dir, named, what string) (string,
 	return d, nil
 }
 
-// globDirs expands a workspace glob like "crates/*" below dir: one folder level per
-// segment, never a walk.
-func (p *Probe) globDirs(dir, pattern string) []string {
-	dirs := []string{dir}
-	for _, seg := range strings.Split(path.Clean(pattern), "/") {
-		var next []string
-		for _, d := range dirs {
-			if !strings.ContainsAny(seg, "*?[") {
-				if p.IsDir(rel(d, seg)) {
-					next = append(next, rel(d, seg))
-				}
-				continue
-			}
-			for _, e := range p.entries(d) {
-				if ok, _ := path.Match(seg, e.Name()); ok && p.IsDir(rel(d, e.Name())) {
-					next = append(next, rel(d, e.Name()))
-				}
-			}
-		}
-		dirs = next
-	}
-	sort.Strings(dirs)
-	return dirs
-}
-
 // targets are the files cargo looks for in a package: the declared ones at their paths
 // (or where cargo infers them), and src/lib.rs when none is declared.
 func (m *cargoManifest) targets() []stubTarget {
@@ -172,18 +145,6 @@ func cargoOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// cargoRel is f (relative to the root) relative to dir, where the install runs.
-func cargoRel(dir, f string) string {
-	if dir == "" {
-		return f
-	}
-	r, err := filepath.Rel(dir, f)
-	if err != nil {
-		return f
-	}
-	return filepath.ToSlash(r)
 }
 
 // vendoredSource is the folder a .cargo/config(.toml) of the project puts in place of
