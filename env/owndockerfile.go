@@ -341,6 +341,9 @@ func ensureOwnImage(ctx context.Context, eng Engine, p *Project, opt BuildOption
 		if errors.Is(err, context.Canceled) {
 			return err
 		}
+		if ref, ok := unpullableImage(err, nil); ok {
+			return fmt.Errorf("image %s, which %s starts from, is not on this engine and could not be pulled: `docker pull %s`, or change its FROM line", ref, o.Path, ref)
+		}
 		var be *engine.BuildError
 		if errors.As(err, &be) {
 			return fmt.Errorf("building %s failed: %s; the step's output is above; fix %s and run `devenv build`", o.Path, be.Msg, o.Path)

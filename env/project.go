@@ -11,12 +11,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/gofrs/flock"
 
 	"github.com/devenv/devenv/env/engine"
@@ -255,19 +257,69 @@ func explainBuildError(err error, p *Project) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	msg := err.Error()
-	low := strings.ToLower(msg)
+	images := []string{p.Spec.Base}
+	for _, st := range p.Spec.Stacks[min(1, len(p.Spec.Stacks)):] {
+		images = append(images, st.Base) // the images second stacks copy their toolchains from
+	}
+	if ref, ok := unpullableImage(err, images); ok {
+		where := "set base in " + p.Spec.ConfigPath + " to an image you have"
+		if ref != p.Spec.Base {
+			where = "or drop the stack that needs it from template in " + p.Spec.ConfigPath
+			return fmt.Errorf("image %s is not on this engine and could not be pulled: `docker pull %s`, %s", ref, ref, where)
+		}
+		return fmt.Errorf("base image %s is not on this engine and could not be pulled: `docker pull %s`, or %s", ref, ref, where)
+	}
 	var be *engine.BuildError
-	switch {
-	case strings.Contains(low, "failed to resolve source metadata") || strings.Contains(low, "pull access denied") ||
-		strings.Contains(low, "manifest unknown") || (strings.Contains(low, "not found") && strings.Contains(low, strings.ToLower(p.Spec.Base))) ||
-		strings.Contains(low, "failed to do request") || strings.Contains(low, "no such host"):
-		return fmt.Errorf("base image %s is not on this engine and could not be pulled: `docker pull %s`, or set base in %s to an image you have",
-			p.Spec.Base, p.Spec.Base, p.Spec.ConfigPath)
-	case errors.As(err, &be):
+	if errors.As(err, &be) {
 		return fmt.Errorf("building %s failed: %s; the step's output is above; fix devenv.toml and run `devenv build`", p.Tag, be.Msg)
 	}
 	return err
+}
+
+// manifestURLRe finds the image in a registry request BuildKit reports: the Head or Get
+// of https://HOST/v2/NAME/manifests/TAG.
+var manifestURLRe = regexp.MustCompile(`https?://([^/\s"]+)/v2/([^\s"]+)/manifests/([^\s"/]+)`)
+
+// loadMetadataRe finds the image BuildKit was resolving: "load metadata for REF".
+var loadMetadataRe = regexp.MustCompile(`load metadata for ([^\s:"]+(?::[^\s":]+)?)`)
+
+// unpullableImage recognises a build that failed because an image it starts from or
+// copies from is neither on the engine nor pullable, and says which image: the first of
+// candidates the message names, else the one in the registry request it quotes.
+func unpullableImage(err error, candidates []string) (string, bool) {
+	low := strings.ToLower(err.Error())
+	if !(strings.Contains(low, "failed to resolve source metadata") || strings.Contains(low, "pull access denied") ||
+		strings.Contains(low, "manifest unknown") || strings.Contains(low, "failed to do request") ||
+		strings.Contains(low, "no such host") || strings.Contains(low, "load metadata for") ||
+		(strings.Contains(low, "not found") && strings.Contains(low, "docker.io/"))) {
+		return "", false
+	}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		named, perr := reference.ParseNormalizedNamed(c)
+		if perr != nil {
+			continue
+		}
+		if strings.Contains(low, strings.ToLower(named.String())) || strings.Contains(low, strings.ToLower(c)) {
+			return c, true
+		}
+	}
+	if m := loadMetadataRe.FindStringSubmatch(err.Error()); m != nil {
+		return strings.TrimPrefix(m[1], "docker.io/library/"), true
+	}
+	if m := manifestURLRe.FindStringSubmatch(err.Error()); m != nil {
+		host, name := m[1], m[2]
+		if host == "registry-1.docker.io" {
+			return strings.TrimPrefix(name, "library/") + ":" + m[3], true
+		}
+		return host + "/" + name + ":" + m[3], true
+	}
+	if len(candidates) > 0 {
+		return candidates[0], true
+	}
+	return "", false
 }
 
 // ExitError is a command in the container that ended with a non-zero status; devenv

@@ -546,3 +546,26 @@ func TestLoadProject(t *testing.T) {
 		t.Errorf("LoadProject without devenv.toml: %v, want *NotFoundError", err)
 	}
 }
+
+// The image a failed pull names, for the template's base, a second stack's image, and a
+// project's own Dockerfile, from the messages BuildKit gives.
+func TestUnpullableImage(t *testing.T) {
+	for _, tt := range []struct {
+		msg        string
+		candidates []string
+		want       string
+	}{
+		{`failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://mcr.microsoft.com/v2/devcontainers/python/manifests/3.12": dial tcp: lookup mcr.microsoft.com on 10.0.0.53:53: no such host`, nil, "mcr.microsoft.com/devcontainers/python:3.12"},
+		{`failed to solve: node:22-bookworm-slim: failed to resolve source metadata for docker.io/library/node:22-bookworm-slim: pull access denied`, []string{"python:3.11-slim", "node:22-bookworm-slim"}, "node:22-bookworm-slim"},
+		{`failed to solve: failed to load metadata for docker.io/library/golang:1.99-bookworm: no such host`, nil, "golang:1.99-bookworm"},
+		{`failed to do request: Head "https://registry-1.docker.io/v2/library/ruby/manifests/3.9-slim": no such host`, nil, "ruby:3.9-slim"},
+	} {
+		got, ok := unpullableImage(errors.New(tt.msg), tt.candidates)
+		if !ok || got != tt.want {
+			t.Errorf("%.60s...: %q %v, want %q", tt.msg, got, ok, tt.want)
+		}
+	}
+	if _, ok := unpullableImage(errors.New("process \"/bin/sh -c make\" did not complete successfully: exit code: 2"), []string{"debian:bookworm"}); ok {
+		t.Error("a failed step is taken for a failed pull")
+	}
+}
