@@ -53,6 +53,10 @@ func jsonError(file string, b []byte, err error) error {
 	case *json.UnmarshalTypeError:
 		// A value of the wrong kind ("engines": "22"): valid JSON, but not package.json.
 		line = strings.Count(string(b[:min(int(e.Offset), len(b))]), "\n") + 1
+		if e.Field == "" {
+			// The document itself is of the wrong kind ([...], "x", 1).
+			return &Error{File: file, Line: line, Msg: fmt.Sprintf("the file must be a JSON object ({...}), not a JSON %s: fix the file, then run devenv again", e.Value)}
+		}
 		return &Error{File: file, Line: line, Msg: fmt.Sprintf("%s must be %s, not a JSON %s: fix the file, then run devenv again", e.Field, kindOf(e.Type.Kind().String()), e.Value)}
 	}
 	return &Error{File: file, Line: line, Msg: "not valid JSON (" + err.Error() + "): fix the file, then run devenv again"}

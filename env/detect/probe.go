@@ -62,6 +62,9 @@ func (p *Probe) Read(rel string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A UTF-8 byte order mark (Windows editors write one) is no part of a version or
+	// of JSON: npm and the version managers read past it, and so does every reader here.
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
 	if b == nil {
 		b = []byte{}
 	}

@@ -233,14 +233,17 @@ func addProjectPath(p *Probe, st *Stack, dir string, dirs []string) {
 	}
 	var entries, shown []string
 	for _, d := range dirs {
+		// The folder's name is quoted on its own: a quote or a $ in it is a character of
+		// the path, not of the command.
+		r := relFrom(dir, d)
 		in := `"$PWD"`
-		if r := relFrom(dir, d); r != "." {
-			in = `"$PWD/` + r + `"`
+		if r != "." {
+			in = `"$PWD"/` + shellQuote(r)
 		}
 		entries = append(entries, in)
 		shown = append(shown, "/"+strings.TrimSuffix(rel(d, ""), "/"))
 		if p.IsDir(rel(d, "src")) {
-			entries = append(entries, strings.TrimSuffix(in, `"`)+`/src"`)
+			entries = append(entries, `"$PWD"/`+shellQuote(path.Join(r, "src")))
 			shown = append(shown, "/"+rel(d, "src"))
 		}
 	}

@@ -91,7 +91,7 @@ func TestPythonManagers(t *testing.T) {
 			"requirements.txt": "flask\n-e .[dev]   # the project\n", "pyproject.toml": pyproj, "src/app/__init__.py": "",
 		}, "pip", []Group{{Files: []string{"requirements.txt", "pyproject.toml"}, Install: []string{
 			"sed -i 2d requirements.txt && " + snippet("pyproject.toml", "extra:dev") + " && pip install -r requirements.txt -r /tmp/devenv-requirements.txt && rm /tmp/devenv-requirements.txt",
-			pth(`"$PWD" "$PWD/src"`),
+			pth(`"$PWD" "$PWD"/src`),
 		}}}, "", `requirements.txt:2 "-e .[dev]": its requirements installed from pyproject.toml with extras dev`,
 			"the project's console scripts are not installed and importlib.metadata does not know it: run `pip install --user -e .` in the shell if you need them"},
 		{"local folders and a wheel in a nested file", map[string]string{
@@ -108,7 +108,7 @@ func TestPythonManagers(t *testing.T) {
 		}, "pip", []Group{{Files: []string{"requirements.txt", "reqs/local.txt", "wheels/w-1.0-py3-none-any.whl", "libs/foo/pyproject.toml", "libs/baz/setup.cfg"}, Install: []string{
 			"sed -i '1d;2,3d;4d' reqs/local.txt && " + snippet("libs/foo/pyproject.toml", "extra:x") + " && " + snippet("libs/baz/setup.cfg") +
 				" && pip install -r requirements.txt -r /tmp/devenv-requirements.txt && rm /tmp/devenv-requirements.txt",
-			pth(`"$PWD/libs/foo" "$PWD/libs/foo/src" "$PWD/libs/bar" "$PWD/libs/baz"`),
+			pth(`"$PWD"/libs/foo "$PWD"/libs/foo/src "$PWD"/libs/bar "$PWD"/libs/baz`),
 		}}}, "", "", `reqs/local.txt:2 "--editable libs/bar": its own requirements are not installed (no [project] dependencies or setup.cfg install_requires to read them from)`},
 		{"pyproject alone: dependencies, development extras and groups", map[string]string{
 			"pyproject.toml": "[project]\nname = \"app\"\ndependencies = [\"flask\"]\n[project.optional-dependencies]\ntest = [\"pytest\"]\ndocs = [\"sphinx\"]\n" +

@@ -1,0 +1,84 @@
+package detect
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// A UTF-8 byte order mark, as Windows editors write it, is not part of the version or
+// of the JSON: npm and the version managers read past it, and so does devenv.
+func TestByteOrderMarkIsIgnored(t *testing.T) {
+	const bom = "\ufeff"
+	tests := []struct {
+		files     map[string]string
+		want, img string
+	}{
+		{map[string]string{"requirements.txt": "flask\n", ".python-version": bom + "3.12\r\n"}, "3.12", "python:3.12-slim"},
+		{map[string]string{"package.json": "{}", ".nvmrc": bom + "22\n"}, "22", "node:22-bookworm-slim"},
+		{map[string]string{"package.json": bom + `{"engines": {"node": "22"}}`}, "22", "node:22-bookworm-slim"},
+		{map[string]string{"go.mod": "module x\n", ".tool-versions": bom + "golang 1.24\r\n"}, "1.24", "golang:1.24-bookworm"},
+		{map[string]string{"Cargo.toml": "[package]\nname = \"x\"\n", "rust-toolchain": bom + "1.80\n"}, "1.80", "rust:1.80-slim-bookworm"},
+		{map[string]string{"Gemfile": "source 'https://rubygems.org'\n", ".ruby-version": bom + "3.3\n"}, "3.3", "ruby:3.3-slim"},
+		{map[string]string{"composer.json": "{}", ".php-version": bom + "8.2\n"}, "8.2", "php:8.2-cli"},
+	}
+	for _, tt := range tests {
+		res, err := Detect(writeTree(t, tt.files))
+		if err != nil {
+			t.Errorf("%v: %v", tt.files, err)
+			continue
+		}
+		if len(res.Stacks) == 0 {
+			t.Errorf("%v: no stack", tt.files)
+			continue
+		}
+		st := res.Stacks[0]
+		if st.Version.Value != tt.want || st.Base != tt.img || st.VersionErr != nil {
+			t.Errorf("%v: version %q, base %s, err %v; want %s, %s", tt.files, st.Version.Value, st.Base, st.VersionErr, tt.want, tt.img)
+		}
+	}
+}
+
+// A folder whose name holds a quote or a $ reaches the .pth command as one word.
+func TestPthCommandQuotesFolders(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"requirements.txt":                 "-e ./libs/a\"b$(id)\nflask\n",
+		"libs/a\"b$(id)/pyproject.toml":    "[project]\nname = \"y\"\ndependencies = [\"b\"]\n",
+		"libs/a\"b$(id)/src/y/__init__.py": "",
+	})
+	res, err := Detect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd string
+	for _, c := range res.Stacks[0].Groups[0].Install {
+		if strings.Contains(c, "devenv-project.pth") {
+			cmd = c
+		}
+	}
+	if cmd == "" {
+		t.Fatalf("no .pth command in %q", res.Stacks[0].Groups[0].Install)
+	}
+	// Run the printf part with a stand-in python3 and see the lines it writes.
+	sh := "PWD=/w; python3() { echo /tmp/site; }; " + strings.Replace(cmd, `> "$site/devenv-project.pth"`, "", 1)
+	out, err := exec.Command("sh", "-c", sh).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	}
+	want := "/w/libs/a\"b$(id)\n/w/libs/a\"b$(id)/src\n"
+	if string(out) != want {
+		t.Errorf(".pth lines %q, want %q (command %s)", out, want, cmd)
+	}
+}
+
+// A package.json that is valid JSON but not an object names the file, not an empty field.
+func TestManifestThatIsNotAnObject(t *testing.T) {
+	for _, f := range []string{"package.json", "composer.json"} {
+		_, err := Detect(writeTree(t, map[string]string{f: "[1, 2]\n"}))
+		var de *Error
+		if !errors.As(err, &de) || strings.HasPrefix(de.Msg, " ") || !strings.Contains(de.Msg, "must be a JSON object") {
+			t.Errorf("%s: error %v, want one saying the file must be an object", f, err)
+		}
+	}
+}
