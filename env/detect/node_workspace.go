@@ -132,10 +132,8 @@ func nodeWorkspaces(p *Probe, dir string, pj *packageJSON, pm manager, st *Stack
 // are never entered.
 func (p *Probe) workspaceDirs(dir, glob string) []string {
 	var out []string
-	for _, d := range p.GlobDirs(dir, glob) {
-		if p.IsFile(rel(d, "package.json")) {
-			out = append(out, strings.TrimPrefix(strings.TrimPrefix(d, dir), "/"))
-		}
+	for _, d := range p.GlobManifests(dir, glob, "package.json") {
+		out = append(out, strings.TrimPrefix(strings.TrimPrefix(d, dir), "/"))
 	}
 	return out
 }

@@ -152,6 +152,18 @@ func (p *Probe) GlobDirs(dir, pattern string) []string {
 	return dirs
 }
 
+// GlobManifests is GlobDirs less the folders without a file called manifest: the
+// members a workspace pattern names (npm, Cargo, uv).
+func (p *Probe) GlobManifests(dir, pattern, manifest string) []string {
+	var out []string
+	for _, d := range p.GlobDirs(dir, pattern) {
+		if p.IsFile(rel(d, manifest)) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // entries lists the folder dir, once.
 func (p *Probe) entries(dir string) []fs.DirEntry {
 	if es, ok := p.dirs[dir]; ok {

@@ -49,6 +49,12 @@ type pyproject struct {
 			Dependencies map[string]any `toml:"dependencies"`
 			PackageMode  *bool          `toml:"package-mode"`
 		} `toml:"poetry"`
+		UV struct {
+			Workspace *struct {
+				Members []string `toml:"members"`
+				Exclude []string `toml:"exclude"`
+			} `toml:"workspace"`
+		} `toml:"uv"`
 	} `toml:"tool"`
 }
 
@@ -127,6 +133,22 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 		tool("uv", "")
 		files := []string{pyproj, rel(dir, "uv.lock")}
 		used(files...)
+		members, err := uvWorkspaceMembers(p, dir, pp, st)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			files = append(files, rel(m, "pyproject.toml"))
+			mp := &pyproject{}
+			if err := readTOML(p, rel(m, "pyproject.toml"), mp); err != nil {
+				return err
+			}
+			// uv sync installs a member as an editable package: here it is imported from
+			// the working tree instead.
+			if projectIsPackage(p, m, mp) {
+				pthDirs = append(pthDirs, m)
+			}
+		}
 		// uv exports the lock and pip installs it into the image's Python: `uv sync` would
 		// make a .venv in the project folder, which the mounted working tree hides.
 		st.Groups = []Group{{Files: files, Install: []string{inDir(dir,
@@ -199,6 +221,49 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 		addProjectPath(p, st, dir, pthDirs)
 	}
 	return nil
+}
+
+// uvWorkspaceMembers are the folders [tool.uv.workspace] members names (globs expand
+// one folder level per segment), less exclude: uv reads every member's pyproject.toml
+// even to export a frozen lock, so each goes into the build. A member named without a
+// glob and without a pyproject.toml is an error at its line, as it is for uv.
+func uvWorkspaceMembers(p *Probe, dir string, pp *pyproject, st *Stack) ([]string, error) {
+	ws := pp.Tool.UV.Workspace
+	if ws == nil {
+		return nil, nil
+	}
+	file := rel(dir, "pyproject.toml")
+	excluded := map[string]bool{}
+	for _, e := range ws.Exclude {
+		for _, d := range p.GlobDirs(dir, e) {
+			excluded[d] = true
+		}
+	}
+	var members []string
+	for _, m := range ws.Members {
+		found := p.GlobManifests(dir, m, "pyproject.toml")
+		if len(found) == 0 && !strings.ContainsAny(m, "*?[") {
+			line := p.LineOf(file, `"`+m+`"`)
+			if line == 0 {
+				line = p.LineOf(file, m)
+			}
+			return nil, &Error{File: file, Line: line, Msg: fmt.Sprintf("uv workspace member %s has no pyproject.toml: create it, or remove %q from members", rel(dir, m), m)}
+		}
+		for _, d := range found {
+			if !excluded[d] && d != dir && !contains(members, d) {
+				members = append(members, d)
+			}
+		}
+	}
+	if len(members) > 0 {
+		noun := "members"
+		if len(members) == 1 {
+			noun = "member"
+		}
+		st.Found = append(st.Found, fmt.Sprintf("uv workspace of %d %s (%s): %s", len(members), noun,
+			Source{File: file, Line: tomlKeyLine(p.Text(file), "tool.uv.workspace", "members")}, strings.Join(members, ", ")))
+	}
+	return members, nil
 }
 
 // projectIsPackage reports whether the project in dir is an installable package, whose

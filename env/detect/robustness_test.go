@@ -82,3 +82,41 @@ func TestManifestThatIsNotAnObject(t *testing.T) {
 		}
 	}
 }
+
+// A uv workspace (full-stack-fastapi-template: a root pyproject.toml with members =
+// ["backend"] and no [project]) is loaded member by member even by `uv export --frozen`:
+// each member's pyproject.toml goes into the build, and a member named but missing is an
+// error at its line.
+func TestUVWorkspaceMembers(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"pyproject.toml":          "[dependency-groups]\ndev = [\"ruff\"]\n\n[tool.uv.workspace]\nmembers = [\"backend\", \"libs/*\"]\nexclude = [\"libs/old\"]\n",
+		"uv.lock":                 "",
+		"backend/pyproject.toml":  "[project]\nname = \"app\"\ndependencies = [\"fastapi\"]\n[build-system]\nrequires = [\"hatchling\"]\n",
+		"backend/app/__init__.py": "",
+		"libs/a/pyproject.toml":   "[project]\nname = \"a\"\n",
+		"libs/old/pyproject.toml": "[project]\nname = \"old\"\n",
+		"libs/notes/README.md":    "",
+	})
+	res, err := Detect(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.Stacks[0]
+	want := []string{"pyproject.toml", "uv.lock", "backend/pyproject.toml", "libs/a/pyproject.toml"}
+	if got := st.Groups[0].Files; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("files %q, want %q", got, want)
+	}
+	if !strings.Contains(strings.Join(st.Found, "\n"), "uv workspace of 2 members (pyproject.toml:5): backend, libs/a") {
+		t.Errorf("found %q, want the workspace named", st.Found)
+	}
+
+	root = writeTree(t, map[string]string{
+		"pyproject.toml": "[tool.uv.workspace]\nmembers = [\n  \"backend\",\n]\n",
+		"uv.lock":        "",
+	})
+	_, err = Detect(root)
+	var de *Error
+	if !errors.As(err, &de) || de.File != "pyproject.toml" || de.Line != 3 || !strings.Contains(de.Msg, "backend") {
+		t.Errorf("error %v, want pyproject.toml:3 naming backend", err)
+	}
+}

@@ -39,8 +39,8 @@ func cargoPackages(p *Probe, dir string, root *cargoManifest) ([]cargoPackage, e
 				line = p.LineOf(rootFile, member)
 			}
 			if strings.ContainsAny(member, "*?[") {
-				for _, d := range p.GlobDirs(dir, member) {
-					if !excluded[d] && p.IsFile(rel(d, "Cargo.toml")) {
+				for _, d := range p.GlobManifests(dir, member, "Cargo.toml") {
+					if !excluded[d] {
 						queue = append(queue, pending{dir: d})
 					}
 				}
