@@ -54,9 +54,6 @@ func hashFile(h io.Writer, root, rel string) error {
 	return nil
 }
 
-// ImageTag is the content-addressed tag of a spec's image.
-func ImageTag(name, fingerprint string) string { return "devenv/" + name + ":" + fingerprint }
-
 // DockerfilePath is where the Dockerfile sits in the build context.
 const DockerfilePath = contextDir + "/Dockerfile"
 

@@ -43,7 +43,7 @@ type OwnDockerfile struct {
 
 // Tag is the image the project's Dockerfile builds into.
 func (o *OwnDockerfile) Tag(project string) string {
-	return "devenv/" + project + "-dockerfile:" + o.Sum
+	return OwnDockerfileTag(project, o.Sum)
 }
 
 // ownDockerfileIn is where the Dockerfile travels in the context when it lies outside

@@ -9,9 +9,6 @@ import (
 	"github.com/devenv/devenv/env/engine"
 )
 
-// LabelPersistent marks the warm container of a persistent environment.
-const LabelPersistent = "dev.devenv.persistent"
-
 // keepAlive is the persistent container's own command: it waits, and ends at once on
 // SIGTERM, so `devenv stop` is quick.
 var keepAlive = []string{"/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"}
@@ -22,12 +19,6 @@ type persistentEngine interface {
 	RemoveContainer(ctx context.Context, id string, force bool) error
 	StartDetached(ctx context.Context, req engine.RunRequest) (string, error)
 	ExecAttached(ctx context.Context, req engine.ExecRequest) (int, error)
-}
-
-// persistentName is the warm container's name: one per project and image, so every
-// terminal finds the same one.
-func persistentName(p *Project) string {
-	return "devenv-" + p.Spec.Name + "-" + p.Fingerprint[:12]
 }
 
 // runPersistent runs the command with an exec in the project's warm container,

@@ -2,8 +2,6 @@ package env
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,18 +32,6 @@ type Engine interface {
 	Build(ctx context.Context, req engine.BuildRequest) error
 	Run(ctx context.Context, req engine.RunRequest) (int, error)
 }
-
-// Labels devenv puts on every image and container it makes; clean-up selects by them.
-const (
-	LabelProject     = "dev.devenv.project"
-	LabelName        = "dev.devenv.name"
-	LabelFingerprint = "dev.devenv.fingerprint"
-	LabelVersion     = "dev.devenv.version"
-	// LabelContainer is set on the containers devenv creates and never on images, so
-	// a container someone else starts from a devenv image (it inherits the image's
-	// labels) is never taken for devenv's: run, persistent or service.
-	LabelContainer = "dev.devenv.container"
-)
 
 // Project is a loaded project: its spec, its Dockerfile and the image tag they give.
 type Project struct {
@@ -498,11 +484,3 @@ func HostPathForEngine(p, goos string) string {
 }
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
-
-func containerName(name string) string {
-	var b [3]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Sprintf("devenv-%s-%d", name, time.Now().UnixNano()%1e6)
-	}
-	return "devenv-" + name + "-" + hex.EncodeToString(b[:])
-}

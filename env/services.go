@@ -26,13 +26,6 @@ import (
 	"github.com/devenv/devenv/env/engine"
 )
 
-// Labels of the resources devenv makes for a project's services, beside the project
-// labels.
-const (
-	LabelService    = "dev.devenv.service"
-	LabelConfigHash = "dev.devenv.config-hash"
-)
-
 // DefaultHealthTimeout is how long a service's healthcheck may take to pass.
 const DefaultHealthTimeout = 60 * time.Second
 
@@ -264,19 +257,6 @@ func resolveServices(c *Config, d decoder) ([]Service, error) {
 	}
 	return out, nil
 }
-
-// ServiceNetwork is the network a project's services and environment share, named
-// after the project and its root so two checkouts of one project do not meet.
-func ServiceNetwork(s *Spec) string {
-	sum := sha256.Sum256([]byte(s.Root))
-	return "devenv-" + s.Name + "-" + hex.EncodeToString(sum[:])[:8]
-}
-
-// VolumeName is the engine's name of a project's named volume.
-func VolumeName(project, volume string) string { return "devenv-" + project + "-" + volume }
-
-// ServiceContainerName is the name of a service's container.
-func ServiceContainerName(project, service string) string { return "devenv-" + project + "-" + service }
 
 // ServiceEngine is what starting and stopping services needs from the engine.
 type ServiceEngine interface {
@@ -529,11 +509,6 @@ func buildService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 		return "", fmt.Errorf("building service %s from %s failed: %w; fix its Dockerfile and run the command again", svc.Name, svc.Build, err)
 	}
 	return tag, nil
-}
-
-// ServiceImageTag is the tag of a built service's image.
-func ServiceImageTag(project, service, sum string) string {
-	return "devenv/" + project + "-svc-" + service + ":" + sum
 }
 
 // dirHash hashes the names, modes and contents of every file under dir.

@@ -14,10 +14,6 @@ import (
 	"github.com/devenv/devenv/env/engine"
 )
 
-// LabelInputs holds, on each image, a digest per input, so that `devenv status` can
-// say which input made an image stale.
-const LabelInputs = "dev.devenv.inputs"
-
 // inputDigests names each input of the image with a short digest of its contents:
 // devenv.toml stands for everything the rendered Dockerfile holds, "base" for the base
 // image reference, and every dependency file for itself.
