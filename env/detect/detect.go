@@ -210,6 +210,7 @@ func Detect(root string) (*Result, error) {
 			return nil, err
 		}
 	}
+	demoteTooling(p, res)
 	rootHasStack := len(res.Stacks) > 0
 	for _, dir := range p.subdirs() {
 		if rootHasStack && !appDirs[dir] {
@@ -223,6 +224,34 @@ func Detect(root string) (*Result, error) {
 	}
 	res.Notes = repositoryNotes(p)
 	return res, nil
+}
+
+// demoteTooling moves a root Python stack that has only requirements files behind the
+// root's other stacks (but node, which is assets and linters next to a Python app):
+// beside a go.mod, a Cargo.toml or a pom.xml, a lone requirements.txt lists the
+// project's tools (codespell, mkdocs), not a Python project.
+func demoteTooling(p *Probe, res *Result) {
+	if len(res.Stacks) < 2 || res.Stacks[0].Name != "python" || !pythonRequirementsOnly(p, "") {
+		return
+	}
+	py := res.Stacks[0]
+	var others []*Stack
+	for _, st := range res.Stacks[1:] {
+		if st.Name != "node" {
+			others = append(others, st)
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	rest := res.Stacks[1:]
+	res.Stacks = append(append([]*Stack{}, others...), py)
+	for _, st := range rest {
+		if st.Name == "node" {
+			res.Stacks = append(res.Stacks, st)
+		}
+	}
+	py.Chose = append(py.Chose, fmt.Sprintf("python after %s: requirements files and no pyproject.toml, setup.py or Pipfile beside its manifests are its tools, not a Python project", others[0].Name))
 }
 
 // Resolve works out the stack called name for the project at root: where Detect would

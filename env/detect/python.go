@@ -16,10 +16,23 @@ var (
 	pythonDefault  = release{3, 13}
 )
 
+var pythonManifests = []string{"pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "uv.lock", "poetry.lock", "pdm.lock"}
+
 func pythonPresent(p *Probe, dir string) bool {
-	for _, f := range []string{"pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "uv.lock", "poetry.lock", "pdm.lock"} {
+	for _, f := range pythonManifests {
 		if p.IsFile(rel(dir, f)) {
 			return true
+		}
+	}
+	return len(requirementsFiles(p, dir)) > 0
+}
+
+// pythonRequirementsOnly reports whether dir shows Python by requirements files alone:
+// no project manifest and no lock.
+func pythonRequirementsOnly(p *Probe, dir string) bool {
+	for _, f := range pythonManifests {
+		if p.IsFile(rel(dir, f)) {
+			return false
 		}
 	}
 	return len(requirementsFiles(p, dir)) > 0

@@ -120,3 +120,28 @@ func TestUVWorkspaceMembers(t *testing.T) {
 		t.Errorf("error %v, want pyproject.toml:3 naming backend", err)
 	}
 }
+
+// A requirements file alone is a Python project's manifest when nothing else is there
+// (healthchecks), but next to another stack's manifest it lists that project's tools
+// (otel-go: go.mod and a requirements.txt of codespell): the other stack is the base.
+func TestRequirementsAloneBesideAnotherStackIsTooling(t *testing.T) {
+	tests := []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"go.mod": "module x\ngo 1.25\n", "requirements.txt": "codespell==2.4.3\n"}, "go python"},
+		{map[string]string{"Cargo.toml": "[package]\nname = \"x\"\n", "requirements/docs.txt": "mkdocs\n"}, "rust python"},
+		{map[string]string{"requirements.txt": "django\n", "package.json": "{}"}, "python node"},
+		{map[string]string{"requirements.txt": "django\n"}, "python"},
+		{map[string]string{"go.mod": "module x\n", "requirements.txt": "x\n", "pyproject.toml": "[project]\nname = \"x\"\n"}, "python go"},
+	}
+	for _, tt := range tests {
+		res, err := Detect(writeTree(t, tt.files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stackNames(res); got != tt.want {
+			t.Errorf("%v: stacks %q, want %q", tt.files, got, tt.want)
+		}
+	}
+}
