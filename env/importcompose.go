@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker/go-connections/nat"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -83,7 +84,7 @@ func (imp *imported) composeApp(rel, name string, svc map[string]any, ctx, docke
 		imp.addEnv(k, env[k], from+" environment")
 	}
 	imp.left = append(imp.left, bad...)
-	ports, bad := composePorts(svc["ports"])
+	ports, bad := composePorts(from, svc["ports"])
 	for _, p := range ports {
 		imp.addPort(p, from+" ports")
 	}
@@ -156,7 +157,7 @@ func (imp *imported) composeService(rel, name string, svc map[string]any, ctx, d
 		}
 		sc.Env[k] = v
 	}
-	sc.Ports, bad = composePorts(svc["ports"])
+	sc.Ports, bad = composePorts(from, svc["ports"])
 	imp.left = append(imp.left, bad...)
 	sc.Volumes, bad = composeVolumes(from, svc["volumes"])
 	imp.left = append(imp.left, bad...)
@@ -249,9 +250,11 @@ func scalarString(v any) string {
 }
 
 // composePorts reads ports: "5432:5432", 5432, or {target, published, host_ip, protocol}.
-func composePorts(v any) ([]string, []string) {
+// ${VAR:-default} takes its default, as compose does with VAR unset; a port that still
+// needs a variable, or that docker -p would refuse, is left: devenv.toml would not load.
+func composePorts(from string, v any) ([]string, []string) {
 	list, _ := v.([]any)
-	var out, left []string
+	var specs, out, left []string
 	for _, it := range list {
 		switch p := it.(type) {
 		case map[string]any:
@@ -266,11 +269,23 @@ func composePorts(v any) ([]string, []string) {
 			if proto, ok := p["protocol"].(string); ok && proto != "" && proto != "tcp" {
 				spec += "/" + proto
 			}
-			out = append(out, spec)
+			specs = append(specs, spec)
 		case nil:
 		default:
-			out = append(out, scalarString(p))
+			specs = append(specs, scalarString(p))
 		}
+	}
+	for _, spec := range specs {
+		v, ok := interpolateDefaults(spec)
+		if !ok {
+			left = append(left, fmt.Sprintf("%s ports %q needs a value devenv cannot work out: set ports in devenv.toml", from, spec))
+			continue
+		}
+		if _, _, err := nat.ParsePortSpecs([]string{v}); err != nil {
+			left = append(left, fmt.Sprintf("%s ports %q is not a port devenv can publish: not imported (%v)", from, spec, err))
+			continue
+		}
+		out = append(out, v)
 	}
 	return out, left
 }
@@ -302,7 +317,11 @@ func composeVolumes(from string, v any) ([]string, []string) {
 		case src == "":
 			left = append(left, fmt.Sprintf("%s volume %s has no name: not imported (devenv services get named volumes)", from, target))
 		case strings.ContainsAny(src, `/\`) || strings.HasPrefix(src, ".") || strings.HasPrefix(src, "~") || !volumeNameRe.MatchString(src):
-			left = append(left, fmt.Sprintf("%s volume %s:%s mounts a host path: not imported (devenv services get named volumes only; bake the files into the service's image)", from, strings.TrimPrefix(src, "./"), target))
+			shown := strings.TrimPrefix(src, "./")
+			if shown == "" {
+				shown = "./" // the compose file's own folder
+			}
+			left = append(left, fmt.Sprintf("%s volume %s:%s mounts a host path: not imported (devenv services get named volumes only; bake the files into the service's image)", from, shown, target))
 		default:
 			out = append(out, src+":"+target)
 		}

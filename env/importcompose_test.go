@@ -167,3 +167,29 @@ func TestImportDevcontainerCompose(t *testing.T) {
 	}
 	wantLines(t, explain, "found   .devcontainer/docker-compose.yml: 2 services", "chose   service dev of .devcontainer/docker-compose.yml is the environment itself")
 }
+
+// Ports written with compose's ${VAR:-default} (BookStack: "${DEV_PORT:-8080}:80") take
+// the default, as the environment's values do; one with no default, or not a port at
+// all, is left, never written into a devenv.toml that would then not load. A bind
+// mount of the whole folder is named "./", not "".
+func TestImportComposePortsInterpolated(t *testing.T) {
+	plan, spec, explain := planFor(t, map[string]string{
+		"docker-compose.yml": "services:\n  app:\n    build: .\n    ports:\n      - ${DEV_PORT:-8080}:80\n      - ${OTHER_PORT}:81\n" +
+			"  mail:\n    image: mailhog/mailhog\n    ports:\n      - \"${MAIL_PORT:-8025}:8025\"\n      - \"abc\"\n    volumes:\n      - ./:/app\n",
+		"Dockerfile": "FROM debian:bookworm\n",
+	})
+	if !slices.Equal(spec.Ports, []string{"8080:80"}) {
+		t.Errorf("ports %v, want 8080:80", spec.Ports)
+	}
+	if len(spec.Services) != 1 || !slices.Equal(spec.Services[0].Ports, []string{"8025:8025"}) {
+		t.Errorf("services %+v, want mail with 8025:8025", spec.Services)
+	}
+	if strings.Contains(plan.Text, "${") {
+		t.Errorf("devenv.toml holds a ${...}:\n%s", plan.Text)
+	}
+	wantLines(t, explain,
+		`left    docker-compose.yml app ports "${OTHER_PORT}:81" needs a value devenv cannot work out: set ports in devenv.toml`,
+		`left    docker-compose.yml mail ports "abc" is not a port devenv can publish: not imported`,
+		"left    docker-compose.yml mail volume ./:/app mounts a host path",
+	)
+}
