@@ -1,15 +1,12 @@
 package env
 
 import (
-	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 )
 
 // fingerprintVersion changes when devenv changes what goes into an image in a way the
@@ -62,42 +59,16 @@ const DockerfilePath = contextDir + "/Dockerfile"
 // mounted at run time, so the context stays as small as the manifests whatever the
 // size of the repository.
 func WriteBuildContext(w io.Writer, s *Spec, dockerfile string) error {
-	tw := tar.NewWriter(w)
-	// Fixed times and modes: the same inputs give the same bytes.
-	epoch := time.Unix(0, 0)
-	add := func(name string, size int64, body io.Reader) error {
-		hdr := &tar.Header{Name: name, Mode: 0o644, Size: size, ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err := io.Copy(tw, body)
-		return err
-	}
-	addString := func(name, text string) error {
-		return add(name, int64(len(text)), strings.NewReader(text))
-	}
-	addFile := func(name, hostPath string) error {
-		f, err := os.Open(hostPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		return add(name, st.Size(), io.LimitReader(f, st.Size()))
-	}
-
-	if err := addString(DockerfilePath, dockerfile); err != nil {
+	tw := newContextTar(w)
+	if err := tw.addBytes(DockerfilePath, []byte(dockerfile)); err != nil {
 		return err
 	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
-			if err := addFile(f, filepath.Join(s.Root, filepath.FromSlash(f))); err != nil {
+			if err := tw.addFile(f, filepath.Join(s.Root, filepath.FromSlash(f))); err != nil {
 				return fmt.Errorf("cannot read dependency %s: %w", f, err)
 			}
 		}
 	}
-	return tw.Close()
+	return tw.close()
 }

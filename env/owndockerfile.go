@@ -1,20 +1,17 @@
 package env
 
 import (
-	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -157,15 +154,7 @@ func (o *OwnDockerfile) walk(root string, fn func(rel string, info fs.FileInfo, 
 	}
 	dir := filepath.Join(root, filepath.FromSlash(o.Context))
 	parents := map[string]patternmatcher.MatchInfo{}
-	return filepath.WalkDir(dir, func(full string, de fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if full == dir {
-			return nil
-		}
-		r, _ := filepath.Rel(dir, full)
-		rel := filepath.ToSlash(r)
+	return walkTree(dir, func(rel string, de fs.DirEntry, full string) error {
 		if rel == ConfigFile && o.Context == "." {
 			// devenv.toml shapes the layers on top, not this image: editing it must not
 			// rebuild the project's Dockerfile.
@@ -204,104 +193,42 @@ func (o *OwnDockerfile) hash(root string) error {
 		return fmt.Errorf("cannot read %s: %w", o.Path, err)
 	}
 	o.DockerfileSum = shortDigest(data)
-	h := sha256.New()
-	o.Files, o.Bytes = 0, 0
+	th := newTreeHash()
 	in := o.dockerfileIn()
 	err = o.walk(root, func(rel string, info fs.FileInfo, full string) error {
 		if rel == in {
 			return nil // hashed on its own, so status can tell it from the rest
 		}
-		return hashEntry(h, rel, info, full, &o.Files, &o.Bytes)
+		return th.add(rel, info, full)
 	})
 	if err != nil {
 		return fmt.Errorf("reading the build context %s: %w", o.Context, err)
 	}
-	o.ContextSum = hex.EncodeToString(h.Sum(nil))[:12]
+	o.ContextSum, o.Files, o.Bytes = th.sum(12), th.files, th.bytes
 	all := sha256.New()
 	fmt.Fprintf(all, "devenv-own-dockerfile-v1\n%s\n%s\n%s\n%s\n", o.Path, o.Context, o.DockerfileSum, o.ContextSum)
 	o.Sum = hex.EncodeToString(all.Sum(nil))[:16]
 	return nil
 }
 
-// hashEntry writes one context entry into h: its name and mode, and its contents or
-// link target, length-prefixed so no two trees hash alike.
-func hashEntry(h hash.Hash, rel string, info fs.FileInfo, full string, files *int, size *int64) error {
-	fmt.Fprintf(h, "%d:%s %o ", len(rel), rel, info.Mode())
-	switch {
-	case info.Mode()&fs.ModeSymlink != 0:
-		target, err := os.Readlink(full)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%d:%s\n", len(target), target)
-	case info.Mode().IsRegular():
-		f, err := os.Open(full)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		fmt.Fprintf(h, "%d\n", info.Size())
-		n, err := io.Copy(h, io.LimitReader(f, info.Size()))
-		if err != nil {
-			return err
-		}
-		*files++
-		*size += n
-	default:
-		fmt.Fprintf(h, "dir\n")
-	}
-	return nil
-}
-
-// writeOwnContext writes the context the project's Dockerfile is built with: the
+// writeContext writes the context the project's Dockerfile is built with: the
 // context folder as docker build would send it, and the Dockerfile itself.
 func (o *OwnDockerfile) writeContext(w io.Writer, root string) error {
-	tw := tar.NewWriter(w)
-	epoch := time.Unix(0, 0)
+	tw := newContextTar(w)
 	in := o.dockerfileIn()
 	err := o.walk(root, func(rel string, info fs.FileInfo, full string) error {
 		if rel == in {
 			return nil // written below, even when .dockerignore names it
 		}
-		hdr := &tar.Header{Name: rel, Mode: int64(info.Mode().Perm()), ModTime: epoch, Format: tar.FormatPAX}
-		switch {
-		case info.IsDir():
-			hdr.Typeflag, hdr.Name = tar.TypeDir, rel+"/"
-			return tw.WriteHeader(hdr)
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(full)
-			if err != nil {
-				return err
-			}
-			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
-			return tw.WriteHeader(hdr)
-		}
-		f, err := os.Open(full)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		hdr.Typeflag, hdr.Size = tar.TypeReg, info.Size()
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err = io.CopyN(tw, f, info.Size())
-		return err
+		return tw.addEntry(rel, info, full)
 	})
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(o.Path)))
-	if err != nil {
+	if err := tw.addFile(in, filepath.Join(root, filepath.FromSlash(o.Path))); err != nil {
 		return err
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: in, Mode: 0o644, Size: int64(len(data)), ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-		return err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return err
-	}
-	return tw.Close()
+	return tw.close()
 }
 
 // ensureOwnImage builds the project's own Dockerfile unless the engine has the image

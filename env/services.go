@@ -1,7 +1,6 @@
 package env
 
 import (
-	"archive/tar"
 	"bufio"
 	"context"
 	"crypto/sha256"
@@ -10,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -509,79 +507,6 @@ func buildService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 		return "", fmt.Errorf("building service %s from %s failed: %w; fix its Dockerfile and run the command again", svc.Name, svc.Build, err)
 	}
 	return tag, nil
-}
-
-// dirHash hashes the names, modes and contents of every file under dir.
-func dirHash(dir string) (string, error) {
-	h := sha256.New()
-	err := walkDir(dir, func(rel string, info fs.FileInfo, full string) error {
-		fmt.Fprintf(h, "%s\x00%o\x00", rel, info.Mode())
-		if info.Mode().IsRegular() {
-			f, err := os.Open(full)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if _, err := io.Copy(h, f); err != nil {
-				return err
-			}
-		}
-		h.Write([]byte{0})
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// walkDir visits dir's files and directories (not dir itself) in name order, with
-// forward-slash relative paths; symlinks are refused.
-func walkDir(dir string, fn func(rel string, info fs.FileInfo, full string) error) error {
-	return filepath.WalkDir(dir, func(full string, de fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if full == dir {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, full)
-		info, err := de.Info()
-		if err != nil {
-			return err
-		}
-		if !info.Mode().IsRegular() && !info.IsDir() {
-			return fmt.Errorf("%s is not a regular file or directory: a service's build directory can hold only those", rel)
-		}
-		return fn(filepath.ToSlash(rel), info, full)
-	})
-}
-
-// writeDirTar writes dir as a build context.
-func writeDirTar(w io.Writer, dir string) error {
-	tw := tar.NewWriter(w)
-	err := walkDir(dir, func(rel string, info fs.FileInfo, full string) error {
-		hdr := &tar.Header{Name: rel, Mode: int64(info.Mode().Perm()), ModTime: time.Unix(0, 0)}
-		if info.IsDir() {
-			hdr.Typeflag, hdr.Name = tar.TypeDir, rel+"/"
-			return tw.WriteHeader(hdr)
-		}
-		hdr.Typeflag, hdr.Size = tar.TypeReg, info.Size()
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		f, err := os.Open(full)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.CopyN(tw, f, info.Size())
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return tw.Close()
 }
 
 // describePorts names the host ports of port specs, with the process that listens on
