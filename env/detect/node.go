@@ -222,6 +222,14 @@ func nodeManager(p *Probe, dir string, pj *packageJSON, st *Stack) (manager, err
 		if !berry {
 			m.files = append(m.files, p.globIn(dir, ".yarnrc")...)
 			m.install = corepack + "yarn install"
+			if version == "" {
+				// Without packageManager corepack would fetch "the latest stable" yarn and
+				// check its signature against the keys it was released with, which fails
+				// once the registry's keys move on: Yarn 1 from the npm registry instead,
+				// unless the image has one.
+				m.install = "{ command -v yarn >/dev/null 2>&1 || npm install -g --silent yarn@1; } && yarn install"
+				st.Chose = append(st.Chose, "Yarn 1 (classic) from the npm registry: no packageManager names a version")
+			}
 			if lock != "" {
 				m.install += " --frozen-lockfile"
 			}

@@ -124,7 +124,7 @@ func TestNodeLockFiles(t *testing.T) {
 		{"npm-shrinkwrap", map[string]string{"package.json": "{}", "npm-shrinkwrap.json": "{}", ".npmrc": "registry=https://npm.example/\n"},
 			"npm", "npm ci", "package.json npm-shrinkwrap.json .npmrc"},
 		{"yarn classic", map[string]string{"package.json": "{}", "yarn.lock": "# yarn lockfile v1\n\n\nis-number@^7.0.0:\n  version \"7.0.0\"\n", ".yarnrc": "network-timeout 600000\n"},
-			"yarn", "corepack enable && yarn install --frozen-lockfile", "package.json yarn.lock .yarnrc"},
+			"yarn", "{ command -v yarn >/dev/null 2>&1 || npm install -g --silent yarn@1; } && yarn install --frozen-lockfile", "package.json yarn.lock .yarnrc"},
 		{"yarn berry from its lock file", map[string]string{"package.json": "{}", "yarn.lock": "# This file is generated\n__metadata:\n  version: 8\n"},
 			"yarn berry", "r=$(npm config get registry) && export COREPACK_NPM_REGISTRY=\"${r%/}\" && corepack enable && corepack install -g yarn@stable && YARN_NODE_LINKER=node-modules YARN_ENABLE_GLOBAL_CACHE=true YARN_GLOBAL_FOLDER=/root/.yarn/berry yarn install --immutable",
 			"package.json yarn.lock"},
