@@ -2,9 +2,9 @@ package env
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 
 	"github.com/devenv/devenv/env/engine"
 )
@@ -77,7 +77,8 @@ func warmContainer(ctx context.Context, pe persistentEngine, p *Project, req eng
 	start.Labels = p.containerLabels("persistent")
 	start.Labels[LabelPersistent] = "true"
 	id, err := pe.StartDetached(ctx, start)
-	if err != nil && strings.Contains(err.Error(), "already in use") {
+	var ne *engine.NameInUseError
+	if errors.As(err, &ne) {
 		// Another terminal started it a moment ago: use that one.
 		return start.Name, nil
 	}

@@ -380,7 +380,8 @@ func startService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 		if errors.As(err, &pe) {
 			return fmt.Errorf("service %s: %s is already in use on this machine: stop what uses it, or change ports of [services.%s] in %s", svc.Name, describePorts(svc.Ports), svc.Name, ConfigFile)
 		}
-		if strings.Contains(err.Error(), "is already in use by container") {
+		var ne *engine.NameInUseError
+		if errors.As(err, &ne) {
 			return fmt.Errorf("service %s: a container named %s exists that devenv did not make for this project: remove or rename it (`docker rm -f %s`)", svc.Name, req.Name, req.Name)
 		}
 		return fmt.Errorf("service %s: %w", svc.Name, err)
@@ -625,7 +626,8 @@ func Down(ctx context.Context, eng ServiceEngine, root string, volumes bool) (Do
 			continue
 		}
 		if err := eng.RemoveNetwork(ctx, n.ID); err != nil {
-			if strings.Contains(err.Error(), "active endpoints") {
+			var ne *engine.NetworkInUseError
+			if errors.As(err, &ne) {
 				return res, fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
 			}
 			return res, fmt.Errorf("removing network %s: %w", n.Name, err)

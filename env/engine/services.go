@@ -63,12 +63,17 @@ func (d *Docker) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	return nil
 }
 
-// RemoveNetwork removes a network; one already gone is no error.
+// RemoveNetwork removes a network; one already gone is no error, one a container
+// is still attached to gives *NetworkInUseError.
 func (d *Docker) RemoveNetwork(ctx context.Context, id string) error {
-	if err := d.cli.NetworkRemove(ctx, id); err != nil && !errdefs.IsNotFound(err) {
-		return d.wrap(err)
+	err := d.cli.NetworkRemove(ctx, id)
+	switch {
+	case err == nil || errdefs.IsNotFound(err):
+		return nil
+	case errdefs.IsForbidden(err): // the engine's word for "has active endpoints"
+		return &NetworkInUseError{Network: id, Msg: err.Error()}
 	}
-	return nil
+	return d.wrap(err)
 }
 
 // Volumes lists the named volumes carrying every one of the labels.
@@ -131,14 +136,6 @@ type ServiceRequest struct {
 	Alias   string
 }
 
-// PortInUseError is a published port the host already uses.
-type PortInUseError struct {
-	Ports []string
-	Msg   string
-}
-
-func (e *PortInUseError) Error() string { return e.Msg }
-
 // StartService creates and starts a detached container that is not restarted by the
 // engine and not removed when it stops, so its logs can still be read.
 func (d *Docker) StartService(ctx context.Context, req ServiceRequest) (string, error) {
@@ -163,14 +160,10 @@ func (d *Docker) StartService(ctx context.Context, req ServiceRequest) (string, 
 		if errdefs.IsNotFound(err) && strings.Contains(err.Error(), "No such image") {
 			return "", fmt.Errorf("image %s of service %s is not on this engine: `docker pull %s`, or give the service a build directory", req.Image, req.Alias, req.Image)
 		}
-		return "", d.wrap(err)
+		return "", d.startError(err, req.Name, req.Ports)
 	}
 	if err := d.cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		msg := err.Error()
-		if strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use") {
-			return created.ID, &PortInUseError{Ports: req.Ports, Msg: msg}
-		}
-		return created.ID, d.wrap(err)
+		return created.ID, d.startError(err, req.Name, req.Ports)
 	}
 	return created.ID, nil
 }
