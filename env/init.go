@@ -134,6 +134,9 @@ func (p *InitPlan) Explain(w io.Writer) {
 			fmt.Fprintf(w, "chose   %s\n", c)
 		}
 		for _, l := range st.Left {
+			if i > 0 && len(st.Toolchain.Copy) == 0 && strings.Contains(l, "devenv's default") {
+				continue // Debian's packages decide this stack's version, not a default
+			}
 			fmt.Fprintf(w, "left    %s\n", l)
 		}
 	}
@@ -147,7 +150,24 @@ func stackAddedPhrase(st *detect.Stack) string {
 	if len(st.Toolchain.Copy) > 0 {
 		return fmt.Sprintf("%s toolchain copied from %s into the first stack's image", st.Name, st.Base)
 	}
-	return fmt.Sprintf("%s from Debian's packages (%s) in the first stack's image", st.Name, strings.Join(st.Toolchain.Packages, " "))
+	phrase := fmt.Sprintf("%s from Debian's packages (%s) in the first stack's image", st.Name, strings.Join(st.Toolchain.Packages, " "))
+	if st.Version.Source.File != "" {
+		// The project asks for a version Debian's package may not be.
+		phrase += fmt.Sprintf(": Debian's %s version, not the %s that %s asks for; make %s the first stack to get that one", st.Name, st.Version.Value, st.Version.Source, st.Name)
+	}
+	return phrase
+}
+
+// TemplateValue is the template key as init writes it: "python", or ["python", "node"].
+func (p *InitPlan) TemplateValue() string {
+	if len(p.Stacks) < 2 {
+		return fmt.Sprintf("%q", p.Template())
+	}
+	names := make([]string, len(p.Stacks))
+	for i, st := range p.Stacks {
+		names[i] = st.Name
+	}
+	return tomlList(names)
 }
 
 // InitConfig writes a commented devenv.toml for the project in dir, for the stacks its

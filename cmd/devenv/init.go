@@ -56,6 +56,6 @@ func initRun(opts *initOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.io.ErrOut, "wrote %s (template %q)\nnext: review it, then run `devenv shell`\n", path, plan.Template())
+	fmt.Fprintf(opts.io.ErrOut, "wrote %s (template %s)\nnext: review it, then run `devenv shell`\n", path, plan.TemplateValue())
 	return nil
 }
