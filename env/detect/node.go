@@ -258,6 +258,9 @@ func nodeManager(p *Probe, dir string, pj *packageJSON, st *Stack) (manager, err
 		}
 		st.Caches = append(st.Caches, "/root/.yarn/berry")
 		st.Chose = append(st.Chose, "yarn with nodeLinker node-modules, so node_modules can live outside the mounted folder")
+		// Yarn keeps the linker's state in <project>/node_modules/.yarn-state.yml, a path
+		// the mount hides, and `yarn run` refuses to start without it.
+		st.Left = append(st.Left, "`yarn run` and `yarn <script>` look for the install in ./node_modules, which the mount hides: run a script's command itself (its tools are on PATH, e.g. `devenv run -- jest`), or `yarn install` once in the shell to link ./node_modules from the image's cache")
 	case "bun":
 		m.files = append(m.files, p.globIn(dir, "bunfig.toml")...)
 		// Bun is not in the Node image: npm installs it from the npm registry (the bun
