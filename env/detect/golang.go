@@ -59,6 +59,7 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 	default:
 		return st, nil
 	}
+	cgoPackages(p, st, append(append([]string{}, files...), rel(dir, "vendor/modules.txt")))
 	if p.IsFile(rel(dir, "vendor/modules.txt")) {
 		// go builds from vendor/ by default when it holds modules.txt (go 1.14 and
 		// later), and vendor/ is in the mounted tree: nothing to download or cache.

@@ -149,3 +149,21 @@ func TestGoVendorNeedsNoDownload(t *testing.T) {
 		t.Errorf("chose %q does not say why nothing is downloaded", st.Chose)
 	}
 }
+
+func TestGoCgoBindingsGetTheirLibraries(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"go.mod":             "module x\n\ngo 1.25.0\n\nrequire github.com/seccomp/libseccomp-golang v0.10.0\n",
+		"vendor/modules.txt": "# github.com/seccomp/libseccomp-golang v0.10.0\n## explicit\ngithub.com/seccomp/libseccomp-golang\n",
+	})
+	st, err := Resolve(root, "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(st.Packages, "libseccomp-dev") {
+		t.Errorf("packages %v lack libseccomp-dev", st.Packages)
+	}
+	plain, err := Resolve(writeTree(t, map[string]string{"go.mod": "module x\n\nrequire github.com/google/uuid v1.6.0\n"}), "go")
+	if err != nil || len(plain.Packages) != 0 {
+		t.Errorf("a module without cgo bindings gets packages %v (%v)", plain.Packages, err)
+	}
+}
