@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func (imp *imported) composeService(rel, name string, svc map[string]any, ctx, d
 	sc.Healthcheck, extra = composeHealthcheck(from, svc["healthcheck"])
 	imp.left = append(imp.left, extra...)
 	for _, k := range sortedKeys(svc) {
-		if !contains(composeQuiet, k) {
+		if !slices.Contains(composeQuiet, k) {
 			imp.left = append(imp.left, fmt.Sprintf("%s %s is not imported: [services.NAME] has no such key", from, k))
 		}
 	}
@@ -175,15 +176,6 @@ func (imp *imported) composeService(rel, name string, svc map[string]any, ctx, d
 		what = "build " + sc.Build + "/"
 	}
 	imp.chose = append(imp.chose, fmt.Sprintf("[services.%s] from %s (%s)", name, from, what))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // composeBuild reads build: a folder, or {context, dockerfile}; paths relative to the
