@@ -6,9 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -49,6 +46,9 @@ type Config struct {
 	// set records which top-level keys the file sets, so that a template's default
 	// never overrides an explicit value, even an empty list.
 	set map[string]bool
+	// places is the text this Config was parsed from and where each key is in it:
+	// Resolve places its errors with it and never reads devenv.toml again.
+	places keyPlaces
 }
 
 // DependencyGroup is files copied into the build together and the commands that
@@ -141,25 +141,24 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // ParseConfig checks the text of a devenv.toml; path names it in errors and sets the
-// project root.
+// project root. The Config keeps data and where each key is written in it, so later
+// errors are placed in this text, never in the file as it may be by then.
 func ParseConfig(path string, data []byte) (*Config, error) {
+	src := string(data)
+	places := placeKeys(src)
 	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	md, err := toml.Decode(src, &raw)
+	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Col: clampCol(data, pe.Position.Line, pe.Position.Col), Msg: "invalid TOML: " + pe.Message}
+			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Col: places.clampCol(pe.Position.Line, pe.Position.Col), Msg: "invalid TOML: " + pe.Message}
 		}
 		return nil, &ConfigError{Path: path, Msg: "invalid TOML: " + err.Error()}
 	}
-	d := decoder{path: path, src: string(data)}
-	c := &Config{Path: path, set: map[string]bool{}}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
+	d := decoder{path: path, places: places, order: keyOrder(md.Keys())}
+	c := &Config{Path: path, set: map[string]bool{}, places: places}
 	// Report problems in file order, so the first error is the first one on screen.
-	sort.Slice(keys, func(i, j int) bool { return d.line(keys[i], "") < d.line(keys[j], "") })
-	for _, k := range keys {
+	for _, k := range d.inFileOrder(nil, raw) {
 		v := raw[k]
 		c.set[k] = true
 		var err error
@@ -226,7 +225,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			} else {
 				msg += " (see devenv.toml.example for every key)"
 			}
-			err = d.errf(k, "", "%s", msg)
+			err = d.errf(k, "%s", msg)
 		}
 		if err != nil {
 			return nil, err
@@ -243,268 +242,9 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// clampCol keeps a column the parser reports past the end of its line on that line.
-func clampCol(data []byte, line, col int) int {
-	lines := strings.Split(string(data), "\n")
-	if line < 1 || line > len(lines) {
-		return col
-	}
-	if max := len(lines[line-1]) + 1; col > max {
-		return max
-	}
-	return col
-}
-
 // configKeys are the top-level keys of devenv.toml, for suggestions.
 var configKeys = []string{
 	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
 	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "persistent", "services",
 	"image", "dockerfile", "context",
-}
-
-// decoder turns the generic TOML value tree into Config fields with errors placed in
-// the file.
-type decoder struct {
-	path string
-	src  string
-}
-
-// line finds where key is set: "key =" or a "[key]" header, inside table when given.
-// BurntSushi/toml gives positions only for syntax errors, so type errors and unknown
-// keys are placed by looking for the key in the source.
-func (d decoder) line(key, table string) int {
-	l, _ := d.pos(key, table)
-	return l
-}
-
-func (d decoder) pos(key, table string) (line, col int) {
-	keyRe := regexp.MustCompile(`^(\s*)("?)` + regexp.QuoteMeta(key) + `("?)\s*=`)
-	headerRe := regexp.MustCompile(`^(\s*)\[+\s*"?` + regexp.QuoteMeta(key) + `"?\s*\]`)
-	anyHeader := regexp.MustCompile(`^\s*\[`)
-	current := ""
-	for i, ln := range strings.Split(d.src, "\n") {
-		if anyHeader.MatchString(ln) && !strings.Contains(strings.SplitN(ln, "#", 2)[0], "=") {
-			name := strings.Trim(strings.TrimSpace(strings.SplitN(ln, "#", 2)[0]), "[] \"")
-			if table == "" && name == key {
-				m := headerRe.FindStringSubmatch(ln)
-				if m != nil {
-					return i + 1, len(m[1]) + 1
-				}
-			}
-			current = name
-			continue
-		}
-		if current != table {
-			continue
-		}
-		if m := keyRe.FindStringSubmatch(ln); m != nil {
-			return i + 1, len(m[1]) + 1
-		}
-	}
-	return 0, 0
-}
-
-func (d decoder) errf(key, table, format string, args ...any) error {
-	line, col := d.pos(key, table)
-	return &ConfigError{Path: d.path, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
-}
-
-func (d decoder) str(key string, v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", d.errf(key, "", "%q must be a string in quotes, not %s", key, describe(v))
-	}
-	return s, nil
-}
-
-func (d decoder) boolean(key string, v any) (bool, error) {
-	b, ok := v.(bool)
-	if !ok {
-		return false, d.errf(key, "", "%q must be true or false (no quotes), not %s", key, describe(v))
-	}
-	return b, nil
-}
-
-func (d decoder) strs(key string, v any, example string) ([]string, error) {
-	list, ok := v.([]any)
-	if !ok {
-		if s, isStr := v.(string); isStr {
-			return nil, d.errf(key, "", "%q must be a list of strings: write %s = [%q]", key, key, s)
-		}
-		return nil, d.errf(key, "", "%q must be a list of strings, like %s; got %s", key, example, describe(v))
-	}
-	out := make([]string, 0, len(list))
-	for i, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return nil, d.errf(key, "", "%q item %d must be a string in quotes, not %s", key, i+1, describe(item))
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// commands accepts one command as a string or a list of them.
-func (d decoder) commands(key string, v any) ([]string, error) {
-	if s, ok := v.(string); ok {
-		return []string{s}, nil
-	}
-	return d.strs(key, v, key+` = ["make deps"]`)
-}
-
-func (d decoder) envTable(key string, v any) (map[string]string, error) {
-	tbl, ok := v.(map[string]any)
-	if !ok {
-		return nil, d.errf(key, "", "%q must be a table: write [env] on its own line, then NAME = \"value\" lines", key)
-	}
-	out := make(map[string]string, len(tbl))
-	for name, val := range tbl {
-		switch x := val.(type) {
-		case string:
-			out[name] = x
-		case bool, int64:
-			// A number or a boolean is what the user meant as text: PORT = 8000.
-			out[name] = fmt.Sprint(x)
-		case float64:
-			out[name] = strconv.FormatFloat(x, 'f', -1, 64)
-		default:
-			return nil, d.errf(name, "env", "[env] %s must be a string, not %s", name, describe(val))
-		}
-	}
-	return out, nil
-}
-
-// dependencies accepts file names or globs (one group, installed by the top-level
-// install commands) and inline tables { files = [...], install = [...] }, each its own
-// group, so a polyglot project gets one layer per manifest.
-func (d decoder) dependencies(key string, v any) ([]DependencyGroup, error) {
-	list, ok := v.([]any)
-	if tables, isTables := v.([]map[string]any); isTables {
-		// [[dependencies]] tables: the same as inline ones.
-		for _, t := range tables {
-			list = append(list, t)
-		}
-		ok = true
-	}
-	if !ok {
-		if s, isStr := v.(string); isStr {
-			return nil, d.errf(key, "", "%q must be a list: write dependencies = [%q]", key, s)
-		}
-		return nil, d.errf(key, "", "%q must be a list of file names, like dependencies = [\"requirements.txt\"]; got %s", key, describe(v))
-	}
-	plain := DependencyGroup{plain: true}
-	var groups []DependencyGroup
-	for i, item := range list {
-		switch x := item.(type) {
-		case string:
-			plain.Files = append(plain.Files, x)
-		case map[string]any:
-			var g DependencyGroup
-			for k, val := range x {
-				var err error
-				switch k {
-				case "files":
-					g.Files, err = d.groupStrs(i, k, val)
-				case "install":
-					if s, isStr := val.(string); isStr {
-						g.Install = []string{s}
-					} else {
-						g.Install, err = d.groupStrs(i, k, val)
-					}
-				default:
-					msg := fmt.Sprintf("dependencies item %d: unknown key %q (a group has files and install)", i+1, k)
-					if s := suggest(k, []string{"files", "install"}); s != "" {
-						msg = fmt.Sprintf("dependencies item %d: unknown key %q (did you mean %q?)", i+1, k, s)
-					}
-					err = d.errf(key, "", "%s", msg)
-				}
-				if err != nil {
-					return nil, err
-				}
-			}
-			if len(g.Files) == 0 {
-				return nil, d.errf(key, "", "dependencies item %d names no files: add files = [\"...\"]", i+1)
-			}
-			groups = append(groups, g)
-		default:
-			return nil, d.errf(key, "", "dependencies item %d must be a file name in quotes or { files = [...], install = [...] }, not %s", i+1, describe(item))
-		}
-	}
-	if len(plain.Files) > 0 {
-		// The plain list comes first: it is what install refers to.
-		groups = append([]DependencyGroup{plain}, groups...)
-	}
-	return groups, nil
-}
-
-// groupStrs reads a list of strings inside a dependencies group, naming the group's
-// own key in errors.
-func (d decoder) groupStrs(item int, key string, v any) ([]string, error) {
-	list, ok := v.([]any)
-	if !ok {
-		if s, isStr := v.(string); isStr && key == "files" {
-			return nil, d.errf("dependencies", "", "dependencies item %d: files must be a list: write files = [%q]", item+1, s)
-		}
-		return nil, d.errf("dependencies", "", "dependencies item %d: %s must be a list of strings, like %s = [\"...\"]; got %s", item+1, key, key, describe(v))
-	}
-	out := make([]string, 0, len(list))
-	for j, x := range list {
-		s, isStr := x.(string)
-		if !isStr {
-			return nil, d.errf("dependencies", "", "dependencies item %d: %s item %d must be a string in quotes, not %s", item+1, key, j+1, describe(x))
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case string:
-		return fmt.Sprintf("the string %q", x)
-	case bool:
-		return fmt.Sprintf("the boolean %v", x)
-	case int64:
-		return fmt.Sprintf("the number %d", x)
-	case float64:
-		return fmt.Sprintf("the number %v", x)
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a table"
-	default:
-		return fmt.Sprintf("a %T", v)
-	}
-}
-
-// suggest returns the candidate nearest to word, or "" when none is close enough to be
-// what the user meant.
-func suggest(word string, candidates []string) string {
-	best, bestDist := "", len(word)/2+2
-	for _, c := range candidates {
-		if dist := editDistance(strings.ToLower(word), c); dist < bestDist {
-			best, bestDist = c, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 func TestFindConfigWalksUp(t *testing.T) {
@@ -62,8 +64,7 @@ func TestFindConfigNotFound(t *testing.T) {
 	wantErr(t, err, "no devenv.toml in "+start+" or any parent directory", "run `devenv init`")
 }
 
-// parseErr parses src as the devenv.toml of a fresh project; the file is written too,
-// because errors are placed by reading the file.
+// parseErr parses src as the devenv.toml of a fresh project, written to the file too.
 func parseErr(t *testing.T, src string) (*Config, string, error) {
 	t.Helper()
 	p := newProject(t, src, nil)
@@ -299,7 +300,6 @@ func TestParseConfigDependencyTableErrors(t *testing.T) {
 // TestParseConfigDependencyTableMessages: a mistake inside a group names the group's
 // own key and what to write there.
 func TestParseConfigDependencyTableMessages(t *testing.T) {
-	t.Skip(`bug: env/config.go dependencies() passes "dependencies" as the key to d.strs/d.commands for a group's files/install, so { files = "a.txt" } says 'write dependencies = ["a.txt"]' (the wrong fix) and install = 3 says '"dependencies" must be a list of strings, like dependencies = ["make deps"]'`)
 	tests := []struct {
 		src  string
 		want string
@@ -323,5 +323,128 @@ func TestParseConfigArrayOfTables(t *testing.T) {
 	_, _, err := parseErr(t, "[[dependencies]]\nfiles = [\"a.txt\"]\ninstall = [\"x\"]\n")
 	if err != nil && strings.Contains(err.Error(), "interface {}") {
 		t.Errorf("error names a Go type: %v", err)
+	}
+}
+
+// TestPlaceKeys: every key is placed where it is written, whatever surrounds it:
+// strings that look like keys or headers, comments, inline tables, dotted and quoted
+// keys, arrays of tables. The parser's own list of keys is the check that none is
+// missed.
+func TestPlaceKeys(t *testing.T) {
+	src := `# comment [fake]
+name = "x"   # name = "y"
+setup = """
+[env]
+base = "inside a string"
+"""
+  "quoted.key" = 1
+literal = '''
+a'''''
+env = { A = [1], "B C" = { D = 2 } }
+services.db.image = "pg"
+a . b = 1
+[ tbl . "x.y" ]
+k = [
+  { in = 1 },  # ]
+  "]",
+]
+[[arr]]
+z = 1
+[[arr]]
+z = 2
+`
+	p := placeKeys(src)
+	tests := []struct {
+		path      []string
+		line, col int
+	}{
+		{[]string{"name"}, 2, 1},
+		{[]string{"setup"}, 3, 1},
+		{[]string{"base"}, 0, 0}, // only inside a string
+		{[]string{"quoted.key"}, 7, 3},
+		{[]string{"literal"}, 8, 1},
+		{[]string{"env"}, 10, 1},
+		{[]string{"env", "A"}, 10, 9},
+		{[]string{"env", "B C"}, 10, 18},
+		{[]string{"env", "B C", "D"}, 10, 28},
+		{[]string{"services"}, 11, 1},
+		{[]string{"services", "db", "image"}, 11, 1},
+		{[]string{"services", "db", "ports"}, 11, 1}, // not written: at its parent
+		{[]string{"a", "b"}, 12, 1},
+		{[]string{"tbl", "x.y"}, 13, 1},
+		{[]string{"tbl", "x.y", "k"}, 14, 1},
+		{[]string{"tbl", "x.y", "k", "in"}, 15, 5},
+		{[]string{"arr"}, 18, 1}, // the first of the array's tables
+		{[]string{"arr", "z"}, 19, 1},
+	}
+	for _, tt := range tests {
+		if line, col := p.find(tt.path); line != tt.line || col != tt.col {
+			t.Errorf("%q placed at %d:%d, want %d:%d", tt.path, line, col, tt.line, tt.col)
+		}
+	}
+	var raw map[string]any
+	md, err := toml.Decode(src, &raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range md.Keys() {
+		if line, _ := p.find(k); line == 0 {
+			t.Errorf("the parser's key %s is not placed", k)
+		}
+	}
+}
+
+// FuzzPlaceKeys: for any text the parser accepts, every key it reports is placed on a
+// line of the text, and no text makes placing panic or loop.
+func FuzzPlaceKeys(f *testing.F) {
+	for _, s := range []string{
+		"a = 1\n", "a.b.c = 1\n[x]\ny = 2\n", "[[t]]\na = 1\n[[t]]\na = 2\n",
+		"s = \"\"\"\nk = 1\n\"\"\"\nk = 2\n", "l = '''\n[t]\n'''\n", "e = { A = [1, { b = 2 }] }\n",
+		"\"q.k\" = 1\n'l.k' = 2\n", "d = 1979-05-27 07:32:00 # c\n", "a = [\n# ]\n1,\n]\n",
+		"s = \"\"\"a\"\"\"\"\"\nt = 1\n", "x = \"\\\"\"\ny = 1\n", "[a]\r\nb = 1\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p := placeKeys(src)
+		var raw map[string]any
+		md, err := toml.Decode(src, &raw)
+		if err != nil {
+			return
+		}
+		lines := strings.Count(src, "\n") + 1
+		for _, k := range md.Keys() {
+			if line, col := p.find(k); line < 1 || line > lines || col < 1 {
+				t.Fatalf("key %s placed at %d:%d in %q", k, line, col, src)
+			}
+		}
+	})
+}
+
+// TestParseConfigErrorPositions: the three places a search of the text for "key ="
+// got wrong: after a multi-line string holding a look-alike, inside an inline table,
+// and in a dotted key.
+func TestParseConfigErrorPositions(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"after a multi-line string", "setup = \"\"\"\nname = \"x\"\n[env]\n\"\"\"\nname = 3\n",
+			`:5:1: "name" must be a string in quotes, not the number 3`},
+		{"unknown key after a multi-line string", "setup = '''\nnme = 1\n'''\n\nnme = 2\n",
+			`:5:1: unknown key "nme" (did you mean "name"?)`},
+		{"inside an inline table", "name = \"x\"\nenv = { A = [1] }\n",
+			`:2:9: [env] A must be a string, not a list`},
+		{"in a dotted key", "name = \"x\"\nservices.db.image = 1\n",
+			`:2:1: [services.db] image must be a string in quotes, not the number 1`},
+		{"in a service's inline env", "[services.db]\nimage = \"pg\"\nenv = { B = \"1\", A = { x = 1 } }\n",
+			`:3:18: [services.db] env A must be a string, not a table`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, p, err := parseErr(t, tt.src)
+			wantErr(t, err, p+tt.want)
+		})
 	}
 }

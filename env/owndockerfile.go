@@ -56,7 +56,7 @@ var conflictsWithDockerfile = []string{"template", "base", "image"}
 func resolveOwnDockerfile(c *Config, s *Spec, d decoder) error {
 	if !c.IsSet("dockerfile") {
 		if c.IsSet("context") {
-			return d.errf("context", "", "context is the folder sent with dockerfile: set dockerfile = \"Dockerfile\" too, or remove context")
+			return d.errf("context", "context is the folder sent with dockerfile: set dockerfile = \"Dockerfile\" too, or remove context")
 		}
 		return nil
 	}
@@ -69,13 +69,13 @@ func resolveOwnDockerfile(c *Config, s *Spec, d decoder) error {
 			"base":     "the Dockerfile's FROM is the base",
 			"image":    "image runs a prebuilt environment instead of building one",
 		}[k]
-		return d.errf(k, "", "%s does not apply with dockerfile (%s): remove one of them", k, why)
+		return d.errf(k, "%s does not apply with dockerfile (%s): remove one of them", k, why)
 	}
 	root := c.Root()
 	rel := func(key, p string) (string, error) {
 		clean := path.Clean(filepath.ToSlash(p))
 		if p == "" || filepath.IsAbs(p) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(p) != "" {
-			return "", d.errf(key, "", "%s %q must be a path inside the project, relative to %s", key, p, root)
+			return "", d.errf(key, "%s %q must be a path inside the project, relative to %s", key, p, root)
 		}
 		return clean, nil
 	}
@@ -84,7 +84,7 @@ func resolveOwnDockerfile(c *Config, s *Spec, d decoder) error {
 		return err
 	}
 	if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(df))); err != nil || !st.Mode().IsRegular() {
-		return d.errf("dockerfile", "", "dockerfile %q is not a file in %s: name the project's Dockerfile, like dockerfile = \"Dockerfile\"", c.Dockerfile, root)
+		return d.errf("dockerfile", "dockerfile %q is not a file in %s: name the project's Dockerfile, like dockerfile = \"Dockerfile\"", c.Dockerfile, root)
 	}
 	ctxDir := path.Dir(df)
 	if c.IsSet("context") {
@@ -93,11 +93,11 @@ func resolveOwnDockerfile(c *Config, s *Spec, d decoder) error {
 		}
 	}
 	if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(ctxDir))); err != nil || !st.IsDir() {
-		return d.errf("context", "", "context %q is not a folder of the project: name the folder the Dockerfile's COPY lines read from", c.Context)
+		return d.errf("context", "context %q is not a folder of the project: name the folder the Dockerfile's COPY lines read from", c.Context)
 	}
 	o := &OwnDockerfile{Path: df, Context: ctxDir}
 	if err := o.hash(root); err != nil {
-		return d.errf("dockerfile", "", "%v", err)
+		return d.errf("dockerfile", "%v", err)
 	}
 	s.OwnDockerfile = o
 	s.Base = o.Tag(s.Name)

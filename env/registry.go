@@ -37,7 +37,7 @@ func resolveImage(s *Spec, c *Config, d decoder) error {
 	}
 	ref, err := normalizeRef(c.Image, true)
 	if err != nil {
-		return d.errf("image", "", "%v", err)
+		return d.errf("image", "%v", err)
 	}
 	s.Image = ref
 	for _, k := range buildKeys {

@@ -3,18 +3,15 @@ package env
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/google/shlex"
 
 	"github.com/devenv/devenv/env/detect"
 	"github.com/docker/go-connections/nat"
@@ -86,51 +83,6 @@ type Group struct {
 	Install []string
 }
 
-// User is who runs the shell and owns the files it writes.
-type User struct {
-	UID, GID int
-	Name     string // passwd name for UID in the image
-	Home     string
-}
-
-// IsRoot reports whether the container runs as root, needing no user of its own.
-func (u User) IsRoot() bool { return u.UID == 0 }
-
-// Host is what Resolve needs to know about the machine devenv runs on.
-type Host struct {
-	UID, GID int
-	UserName string
-	// CABundle is the path of the host's CA bundle, "" when there is none.
-	CABundle string
-}
-
-// CurrentHost describes the machine devenv runs on.
-func CurrentHost() Host {
-	h := Host{UID: os.Getuid(), GID: os.Getgid(), UserName: os.Getenv("USER"), CABundle: hostCABundle()}
-	if runtime.GOOS == "windows" {
-		// Docker Desktop presents Windows files to containers with no owner to match;
-		// root inside is what its file sharing expects.
-		h.UID, h.GID = 0, 0
-	}
-	return h
-}
-
-// hostCABundle finds the CA bundle the host's own tools trust: SSL_CERT_FILE first, as
-// Go and OpenSSL read it, then the usual places of Debian, Fedora, Alpine and macOS.
-func hostCABundle() string {
-	candidates := []string{os.Getenv("SSL_CERT_FILE"),
-		"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
-			return c
-		}
-	}
-	return ""
-}
-
 var (
 	nameRe        = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	containerPath = regexp.MustCompile(`^/[A-Za-z0-9._@+/-]*$`)
@@ -144,13 +96,11 @@ var (
 )
 
 // Resolve applies the template's defaults to c, checks every value, and expands
-// dependency globs against the files in the project.
+// dependency globs against the files in the project. Its errors are placed in the text
+// c was parsed from: devenv.toml is not read again.
 func Resolve(c *Config, host Host) (*Spec, error) {
 	root := c.Root()
-	d := decoder{path: c.Path}
-	if data, err := os.ReadFile(c.Path); err == nil {
-		d.src = string(data)
-	}
+	d := c.decoder()
 	s := &Spec{Root: root, ConfigPath: c.Path, Env: map[string]string{}}
 
 	s.Template = c.Template
@@ -165,13 +115,13 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 			if sug := suggest(name, Templates); sug != "" {
 				msg = fmt.Sprintf("unknown template %q (did you mean %q?)", name, sug)
 			}
-			return nil, d.errf("template", "", "%s", msg)
+			return nil, d.errf("template", "%s", msg)
 		}
 		if seenStack[name] {
-			return nil, d.errf("template", "", "template lists %q twice: name each stack once", name)
+			return nil, d.errf("template", "template lists %q twice: name each stack once", name)
 		}
 		if name == "generic" && len(names) > 1 {
-			return nil, d.errf("template", "", "\"generic\" means no stack: list only the stacks the project uses, like template = [\"python\", \"node\"]")
+			return nil, d.errf("template", "\"generic\" means no stack: list only the stacks the project uses, like template = [\"python\", \"node\"]")
 		}
 		seenStack[name] = true
 		st, err := resolveStack(root, name)
@@ -190,7 +140,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		s.Name = nameFromDir(root)
 	}
 	if !nameRe.MatchString(s.Name) || len(s.Name) > 100 {
-		return nil, d.errf("name", "", "name %q must be lower-case letters, digits and single . _ - between them, like \"my-app\"", s.Name)
+		return nil, d.errf("name", "name %q must be lower-case letters, digits and single . _ - between them, like \"my-app\"", s.Name)
 	}
 
 	s.Base, s.BaseSet = c.Base, c.IsSet("base")
@@ -198,7 +148,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		s.Base = primary.Base
 	}
 	if _, err := reference.ParseNormalizedNamed(s.Base); err != nil {
-		return nil, d.errf("base", "", "base %q is not an image reference like \"debian:bookworm\" or \"python:3.12-slim\"", s.Base)
+		return nil, d.errf("base", "base %q is not an image reference like \"debian:bookworm\" or \"python:3.12-slim\"", s.Base)
 	}
 
 	s.Workdir = c.Workdir
@@ -206,14 +156,20 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		s.Workdir = "/workspace"
 	}
 	if !containerPath.MatchString(s.Workdir) || path.Clean(s.Workdir) != s.Workdir || s.Workdir == "/" {
-		return nil, d.errf("workdir", "", "workdir %q must be an absolute path inside the container made of letters, digits and ._@+-/ (not /), like \"/workspace\"", s.Workdir)
+		return nil, d.errf("workdir", "workdir %q must be an absolute path inside the container made of letters, digits and ._@+-/ (not /), like \"/workspace\"", s.Workdir)
 	}
 
 	if c.Shell != "" {
-		s.Shell = strings.Fields(c.Shell)
-		if len(s.Shell) == 0 {
-			return nil, d.errf("shell", "", "shell is blank: name a program, like shell = \"bash\"")
+		// Split as a POSIX shell would, without expanding anything: the words are the
+		// argv the container runs, as an exec form is.
+		words, err := shlex.Split(c.Shell)
+		if err != nil {
+			return nil, d.errf("shell", "shell %q cannot be split into words (%v): close its quotes", c.Shell, err)
 		}
+		if len(words) == 0 {
+			return nil, d.errf("shell", "shell is blank: name a program, like shell = \"bash\"")
+		}
+		s.Shell = words
 	} else {
 		// bash where the image has it, else the POSIX shell every image has.
 		s.Shell = []string{"/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi"}
@@ -221,7 +177,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 
 	for _, p := range c.Packages {
 		if !packageRe.MatchString(p) {
-			return nil, d.errf("packages", "", "package %q is not a package name: use letters, digits and .+_:~=/@- only", p)
+			return nil, d.errf("packages", "package %q is not a package name: use letters, digits and .+_:~=/@- only", p)
 		}
 	}
 	s.Packages = stackPackages(c.Packages, s.Stacks)
@@ -232,7 +188,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	}{{"setup", c.Setup}, {"install", c.Install}} {
 		for _, cmd := range list.cmds {
 			if err := checkCommand(cmd); err != nil {
-				return nil, d.errf(list.key, "", "%s command %q %v", list.key, cmd, err)
+				return nil, d.errf(list.key, "%s command %q %v", list.key, cmd, err)
 			}
 		}
 	}
@@ -249,12 +205,12 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		}
 		for _, cmd := range g.Install {
 			if err := checkCommand(cmd); err != nil {
-				return nil, d.errf("dependencies", "", "install command %q %v", cmd, err)
+				return nil, d.errf("dependencies", "install command %q %v", cmd, err)
 			}
 		}
 		files, err := expandFiles(root, g.Files, g.Optional)
 		if err != nil {
-			return nil, d.errf("dependencies", "", "%v", err)
+			return nil, d.errf("dependencies", "%v", err)
 		}
 		if len(files) == 0 && len(g.Files) > 0 {
 			continue // an optional group none of whose files exist
@@ -275,34 +231,31 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	}
 	for _, p := range s.Caches {
 		if !containerPath.MatchString(p) || p == "/" {
-			return nil, d.errf("caches", "", "cache %q must be an absolute directory in the container, like \"/root/.cache/pip\"", p)
+			return nil, d.errf("caches", "cache %q must be an absolute directory in the container, like \"/root/.cache/pip\"", p)
 		}
 	}
 
-	for k, v := range c.Env {
-		if !envNameRe.MatchString(k) {
-			return nil, d.errf(k, "env", "[env] name %q must be letters, digits and _ and not start with a digit", k)
+	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
+		if err := checkEnvVar(k, c.Env[k]); err != nil {
+			return nil, d.errAt([]string{"env", k}, "[env] %v", err)
 		}
-		if strings.ContainsAny(v, "\x00\r\n") {
-			return nil, d.errf(k, "env", "[env] %s holds a line break: environment values must be one line", k)
-		}
-		s.Env[k] = v
+		s.Env[k] = c.Env[k]
 	}
 	for _, k := range c.PassEnv {
 		if !envNameRe.MatchString(k) {
-			return nil, d.errf("pass_env", "", "pass_env name %q must be letters, digits and _ (a variable name, not NAME=value)", k)
+			return nil, d.errf("pass_env", "pass_env name %q must be letters, digits and _ (a variable name, not NAME=value)", k)
 		}
 	}
 	s.PassEnv = c.PassEnv
 
 	if _, _, err := nat.ParsePortSpecs(c.Ports); err != nil {
-		return nil, d.errf("ports", "", "ports: %v (use docker -p syntax: \"8000\", \"8080:80\", \"127.0.0.1:5432:5432/tcp\")", err)
+		return nil, d.errf("ports", "ports: %v (use docker -p syntax: \"8000\", \"8080:80\", \"127.0.0.1:5432:5432/tcp\")", err)
 	}
 	s.Ports = c.Ports
 
 	u, err := resolveUser(c.User, host)
 	if err != nil {
-		return nil, d.errf("user", "", "%v", err)
+		return nil, d.errf("user", "%v", err)
 	}
 	s.User = u
 
@@ -314,7 +267,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	case OnChangeApply, OnChangeRestart:
 		s.OnChange = OnChange(c.OnChange)
 	default:
-		return nil, d.errf("on_change", "", "on_change %q must be \"notify\" (say so), \"apply\" (install into the running shell) or \"restart\" (offer a new shell)", c.OnChange)
+		return nil, d.errf("on_change", "on_change %q must be \"notify\" (say so), \"apply\" (install into the running shell) or \"restart\" (offer a new shell)", c.OnChange)
 	}
 
 	if err := resolveImage(s, c, d); err != nil {
@@ -356,40 +309,16 @@ func stackPackages(listed []string, stacks []*detect.Stack) []string {
 	return out
 }
 
-// dependencyGroups combines dependencies and install from devenv.toml with the
-// stacks' defaults.
-func dependencyGroups(c *Config, stacks []*detect.Stack) ([]DependencyGroup, error) {
-	if c.IsSet("dependencies") {
-		return c.Dependencies, nil
+// checkEnvVar refuses a variable name a shell cannot export and a value of more than
+// one line, which an environment file or ENV instruction cannot hold.
+func checkEnvVar(name, value string) error {
+	if !envNameRe.MatchString(name) {
+		return fmt.Errorf("name %q must be letters, digits and _ and not start with a digit", name)
 	}
-	var groups []DependencyGroup
-	for _, st := range stacks {
-		for _, g := range st.Groups {
-			groups = append(groups, DependencyGroup{Files: g.Files, Install: g.Install, Optional: true})
-		}
+	if strings.ContainsAny(value, "\x00\r\n") {
+		return fmt.Errorf("%s holds a line break: environment values must be one line", name)
 	}
-	if !c.IsSet("install") {
-		return groups, nil
-	}
-	// install without dependencies: the user's commands replace the template's, run
-	// after all of the template's files are copied.
-	merged := DependencyGroup{Install: c.Install, Optional: true}
-	for _, g := range groups {
-		merged.Files = append(merged.Files, g.Files...)
-	}
-	if len(merged.Files) == 0 || len(expandOptional(c.Root(), merged.Files)) == 0 {
-		// Nothing to copy: the commands still run, as their own layer.
-		merged.Files, merged.Optional = nil, false
-	}
-	if len(merged.Install) == 0 {
-		return nil, nil
-	}
-	return []DependencyGroup{merged}, nil
-}
-
-func expandOptional(root string, files []string) []string {
-	out, _ := expandFiles(root, files, true)
-	return out
+	return nil
 }
 
 // checkCommand refuses commands that cannot be what the user meant. Everything else is
@@ -401,128 +330,6 @@ func checkCommand(cmd string) error {
 	}
 	if strings.ContainsRune(cmd, 0) {
 		return errors.New("holds a NUL character")
-	}
-	return nil
-}
-
-func resolveUser(value string, host Host) (User, error) {
-	switch value {
-	case "", "host":
-		u := User{UID: host.UID, GID: host.GID}
-		if u.UID < 0 || u.GID < 0 {
-			u.UID, u.GID = 0, 0
-		}
-		if u.UID == 0 {
-			return User{Name: "root", Home: "/root"}, nil
-		}
-		u.Name = strings.ToLower(host.UserName)
-		if !passwdNameRe.MatchString(u.Name) {
-			u.Name = "dev"
-		}
-		u.Home = "/home/" + u.Name
-		return u, nil
-	case "root":
-		return User{Name: "root", Home: "/root"}, nil
-	}
-	m := userRe.FindStringSubmatch(value)
-	if m == nil {
-		return User{}, fmt.Errorf("user %q must be \"host\" (your own UID and GID), \"root\", or \"UID:GID\" like \"1000:1000\"", value)
-	}
-	// IDs are 32-bit, and 2^32-1 means "no ID" to the kernel.
-	uid64, err := strconv.ParseUint(m[1], 10, 32)
-	if err != nil || uid64 == 1<<32-1 {
-		return User{}, fmt.Errorf("user %q: UID %s is out of range (0 to 4294967294)", value, m[1])
-	}
-	gid64 := uid64
-	if m[2] != "" {
-		gid64, err = strconv.ParseUint(m[2], 10, 32)
-		if err != nil || gid64 == 1<<32-1 {
-			return User{}, fmt.Errorf("user %q: GID %s is out of range (0 to 4294967294)", value, m[2])
-		}
-	}
-	uid, gid := int(uid64), int(gid64)
-	if uid == 0 {
-		return User{Name: "root", Home: "/root", GID: gid}, nil
-	}
-	return User{UID: uid, GID: gid, Name: "dev", Home: "/home/dev"}, nil
-}
-
-// expandFiles turns file names and globs into the files they name, relative to root.
-// A literal name that does not exist is an error unless optional; a glob may match
-// nothing. Every file must be a regular file inside the project.
-func expandFiles(root string, patterns []string, optional bool) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range patterns {
-		if p == "" {
-			return nil, errors.New("dependency file name is empty")
-		}
-		clean := path.Clean(filepath.ToSlash(p))
-		if filepath.IsAbs(p) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(p) != "" {
-			return nil, fmt.Errorf("dependency %q is outside the project: list files under %s by their relative path", p, root)
-		}
-		var matches []string
-		if strings.ContainsAny(p, "*?[") {
-			ms, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(clean)))
-			if err != nil {
-				return nil, fmt.Errorf("dependency pattern %q is malformed: %v", p, err)
-			}
-			for _, m := range ms {
-				rel, _ := filepath.Rel(root, m)
-				matches = append(matches, filepath.ToSlash(rel))
-			}
-		} else {
-			full := filepath.Join(root, filepath.FromSlash(clean))
-			if _, err := os.Lstat(full); errors.Is(err, fs.ErrNotExist) {
-				if optional {
-					continue
-				}
-				return nil, fmt.Errorf("dependency file %s does not exist in %s: create it or remove it from dependencies", clean, root)
-			}
-			matches = []string{clean}
-		}
-		for _, rel := range matches {
-			if seen[rel] {
-				continue
-			}
-			if err := checkInside(root, rel); err != nil {
-				return nil, err
-			}
-			seen[rel] = true
-			out = append(out, rel)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-// checkInside makes sure rel is a regular file whose real location is in the project,
-// so a symlink cannot carry a file from elsewhere on the host into the build.
-func checkInside(root, rel string) error {
-	if rel == contextDir || strings.HasPrefix(rel, contextDir+"/") {
-		return fmt.Errorf("dependency %s is in %s, the folder name devenv keeps for its own files in the build: move or rename it", rel, contextDir)
-	}
-	if badPathChars.MatchString(rel) || strings.Contains(rel, `"`) {
-		return fmt.Errorf("dependency %q has a character devenv cannot copy safely ($ * ? [ ] \\ \" or a control character): rename the file", rel)
-	}
-	full := filepath.Join(root, filepath.FromSlash(rel))
-	real, err := filepath.EvalSymlinks(full)
-	if err != nil {
-		return fmt.Errorf("cannot read dependency %s: %v", rel, err)
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return fmt.Errorf("cannot read project root %s: %v", root, err)
-	}
-	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return fmt.Errorf("dependency %s points outside the project (to %s): copy the file into the project instead", rel, real)
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return fmt.Errorf("cannot read dependency %s: %v", rel, err)
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("dependency %s is not a regular file: list files, not directories (a glob like \"%s/*.txt\" works)", rel, rel)
 	}
 	return nil
 }

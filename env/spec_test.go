@@ -37,7 +37,7 @@ func TestResolveTemplateDefaults(t *testing.T) {
 			}},
 		{"node yarn", "node", map[string]string{"package.json": "{}", "yarn.lock": ""},
 			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile && " + npmMove}},
+				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"{ command -v yarn >/dev/null 2>&1 || npm install -g --silent yarn@1; } && yarn install --frozen-lockfile && " + npmMove}},
 			}},
 		{"node pnpm", "node", map[string]string{"package.json": "{}", "pnpm-lock.yaml": ""},
 			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
@@ -49,7 +49,7 @@ func TestResolveTemplateDefaults(t *testing.T) {
 			}},
 		{"node yarn wins over npm", "node", map[string]string{"package.json": "{}", "yarn.lock": "", "package-lock.json": ""},
 			"node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, []Group{
-				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"corepack enable && yarn install --frozen-lockfile && " + npmMove}},
+				{Files: []string{"package.json", "yarn.lock"}, Install: []string{"{ command -v yarn >/dev/null 2>&1 || npm install -g --silent yarn@1; } && yarn install --frozen-lockfile && " + npmMove}},
 			}},
 		{"node without package.json", "node", nil, "node:24-bookworm-slim", []string{"/root/.npm", "/root/.cache/yarn", "/root/.local/share/pnpm/store"}, nil},
 		{"go", "go", map[string]string{"go.mod": "module x\n", "go.sum": ""}, "golang:1.26-bookworm", []string{"/root/.cache/go-build", "/root/.cache/devenv-goproxy"}, []Group{
@@ -136,6 +136,26 @@ DEBUG = "1"
 	}
 	if len(s.Groups) != 1 {
 		t.Errorf("template groups still apply when dependencies are not set: %+v", s.Groups)
+	}
+}
+
+// TestResolveShellWords: shell is split into words as a POSIX shell splits them, with
+// nothing expanded: quotes keep a word whole.
+func TestResolveShellWords(t *testing.T) {
+	tests := []struct {
+		shell string
+		want  []string
+	}{
+		{"bash -l", []string{"bash", "-l"}},
+		{"bash -c 'a b'", []string{"bash", "-c", "a b"}},
+		{`zsh -c "echo \"hi there\""`, []string{"zsh", "-c", `echo "hi there"`}},
+		{"fish --init-command 'set -x A $HOME'", []string{"fish", "--init-command", "set -x A $HOME"}},
+	}
+	for _, tt := range tests {
+		s := mustResolve(t, "shell = "+strconv.Quote(tt.shell)+"\n", nil, testHost)
+		if !slices.Equal(s.Shell, tt.want) {
+			t.Errorf("shell = %s: argv %q, want %q", tt.shell, s.Shell, tt.want)
+		}
 	}
 }
 
@@ -343,6 +363,7 @@ func TestResolveRejectsInvalidValues(t *testing.T) {
 		{"workdir space", `workdir = "/my work"`, `workdir "/my work" must be an absolute path`},
 		{"workdir variable", `workdir = "/$HOME"`, `workdir "/$HOME" must be an absolute path`},
 		{"shell blank", `shell = "   "`, `shell is blank: name a program, like shell = "bash"`},
+		{"shell unclosed quote", `shell = "bash -c 'a b"`, `shell "bash -c 'a b" cannot be split into words`},
 		{"package with space", `packages = ["git curl"]`, `package "git curl" is not a package name: use letters, digits and .+_:~=/@- only`},
 		{"package flag", `packages = ["-y"]`, `package "-y" is not a package name`},
 		{"package shell", `packages = ["git;rm -rf /"]`, `package "git;rm -rf /" is not a package name`},
@@ -533,4 +554,55 @@ func TestResolveInstallIsNeverDropped(t *testing.T) {
 			t.Errorf("%q: install command \"make deps\" is in no group: %+v", src, s.Groups)
 		}
 	}
+}
+
+// TestResolveErrorPositions: errors Resolve finds are placed at their key after a
+// multi-line string, inside an inline table and in a dotted key.
+func TestResolveErrorPositions(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"after a multi-line string", "setup = \"\"\"\nname = \"ok\"\n\"\"\"\nname = \"Bad Name\"\n",
+			`:4:1: name "Bad Name" must be lower-case letters`},
+		{"inside an inline table", "name = \"x\"\nenv = { OK = \"1\", \"1X\" = \"a\" }\n",
+			`:2:19: [env] name "1X" must be letters, digits and _`},
+		{"in a dotted key", "name = \"x\"\nservices.db.image = \"Not An Image\"\n",
+			`:2:1: [services.db] image "Not An Image" is not an image reference`},
+		{"a dotted service with no image", "name = \"x\"\nservices.db.ports = [\"5432\"]\n",
+			`:2:1: [services.db] needs image = "postgres:16"`},
+		{"in a service's inline env", "[services.db]\nimage = \"postgres\"\nenv = { \"A B\" = \"1\" }\n",
+			`:3:9: [services.db] env name "A B" must be letters`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := newProject(t, tt.src, nil)
+			_, err := resolveErr(t, cfg, testHost)
+			wantErr(t, err, cfg+tt.want)
+		})
+	}
+}
+
+// TestResolvePlacesErrorsInTheTextItWasGiven: while watch runs, devenv.toml may change
+// between parsing and resolving; an error is placed in the text that was parsed, not
+// in the file as it is by then.
+func TestResolvePlacesErrorsInTheTextItWasGiven(t *testing.T) {
+	parsed := "# the first version\n\nname = \"x\"\nbase = \"Not An Image\"\n"
+	cfg := newProject(t, parsed, nil)
+	c, err := ParseConfig(cfg, []byte(parsed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("base = \"Not An Image\"\nname = \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(c, testHost)
+	wantErr(t, err, cfg+`:4:1: base "Not An Image" is not an image reference`)
+	// Nor is the file needed at all.
+	if err := os.Remove(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(c, testHost)
+	wantErr(t, err, cfg+`:4:1: base "Not An Image"`)
 }
