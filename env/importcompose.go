@@ -149,7 +149,7 @@ func (imp *imported) composeService(rel, name string, svc map[string]any, ctx, d
 	imp.left = append(imp.left, bad...)
 	for _, k := range sortedKeys(env) {
 		v, ok := interpolateDefaults(env[k])
-		if !ok || !envNameRe.MatchString(k) || strings.ContainsAny(v, "\r\n\x00") {
+		if !ok || checkEnvVar(k, v) != nil {
 			imp.left = append(imp.left, fmt.Sprintf("%s environment %s = %q is not imported: write its value in env", from, k, v))
 			continue
 		}
