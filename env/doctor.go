@@ -9,11 +9,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/go-units"
 )
 
 // Severity is how a doctor's finding stands.
@@ -203,7 +204,7 @@ func engineFinding(d engine.Details) Finding {
 			d.ServerVersion, d.Endpoint, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
 	}
 	switch {
-	case d.APIVersion != "" && versionLess(d.APIVersion, MinAPIVersion):
+	case d.APIVersion != "" && versions.LessThan(d.APIVersion, MinAPIVersion):
 		f.Status = SeverityFail
 		f.Fix = fmt.Sprintf("devenv needs Docker Engine 20.10 (API %s) or newer: upgrade the engine", MinAPIVersion)
 	case !d.BuildKit && d.OS != "windows":
@@ -211,24 +212,6 @@ func engineFinding(d engine.Details) Finding {
 		f.Fix = "builds use the classic builder (DEVENV_BUILDKIT=0?): no package caches between builds, no host CA during builds; unset DEVENV_BUILDKIT"
 	}
 	return f
-}
-
-// versionLess compares dotted numeric versions: 1.9 < 1.41.
-func versionLess(a, b string) bool {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < max(len(as), len(bs)); i++ {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return false
 }
 
 func doctorProject(dir string, host Host) (*Project, Finding) {
@@ -427,17 +410,6 @@ func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOpt
 	return f
 }
 
-// FormatSize writes bytes for a person in decimal units, as docker does: 1.98MB.
-func FormatSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%dB", n)
-	}
-	return fmt.Sprintf("%.3g%s", v, units[i])
-}
+// FormatSize writes bytes for a person in decimal units, as `docker images` does:
+// 1.98MB.
+func FormatSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }

@@ -213,13 +213,12 @@ func TestDoctorProxyNamesOnly(t *testing.T) {
 	}
 }
 
-func TestVersionLess(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		less bool
-	}{{"1.40", "1.41", true}, {"1.41", "1.41", false}, {"1.9", "1.41", true}, {"1.43", "1.41", false}, {"2.0", "1.41", false}} {
-		if got := versionLess(tt.a, tt.b); got != tt.less {
-			t.Errorf("versionLess(%s, %s) = %v", tt.a, tt.b, got)
+// API versions compare as numbers, part by part: 1.9 is older than 1.41.
+func TestEngineFindingAPIVersion(t *testing.T) {
+	for api, tooOld := range map[string]bool{"1.40": true, "1.41": false, "1.9": true, "1.43": false, "2.0": false} {
+		f := engineFinding(engine.Details{APIVersion: api, OS: "linux", BuildKit: true})
+		if got := f.Status == SeverityFail; got != tooOld {
+			t.Errorf("API %s against minimum %s: %+v", api, MinAPIVersion, f)
 		}
 	}
 }

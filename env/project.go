@@ -420,7 +420,7 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	}
 	var inUse *engine.PortInUseError
 	if errors.As(err, &inUse) {
-		return fmt.Errorf("%s is already in use on this machine: stop what uses it, or change ports in %s", describePorts(p.Spec.Ports), ConfigFile)
+		return errors.New(portsInUse(p.Spec.Ports, "ports"))
 	}
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package env
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,12 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/docker/go-connections/nat"
 
 	"github.com/devenv/devenv/env/engine"
@@ -23,6 +25,235 @@ import (
 
 // DefaultHealthTimeout is how long a service's healthcheck may take to pass.
 const DefaultHealthTimeout = 60 * time.Second
+
+// ServiceConfig is one [services.NAME] table as the user wrote it.
+type ServiceConfig struct {
+	Name          string
+	Image         string
+	Build         string
+	Env           map[string]string
+	Ports         []string
+	Volumes       []string
+	Healthcheck   string
+	HealthTimeout string
+}
+
+// serviceKeys are the keys of a [services.NAME] table, for suggestions.
+var serviceKeys = []string{"image", "build", "env", "ports", "volumes", "healthcheck", "health_timeout"}
+
+// services reads the [services.NAME] tables.
+func (d decoder) services(key string, v any) ([]ServiceConfig, error) {
+	tbl, ok := v.(map[string]any)
+	if !ok {
+		return nil, d.errf(key, "", "%q must be tables: write [services.db] on its own line, then image = \"postgres:16\"", key)
+	}
+	names := make([]string, 0, len(tbl))
+	for n := range tbl {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]ServiceConfig, 0, len(names))
+	for _, name := range names {
+		table := key + "." + name
+		st, ok := tbl[name].(map[string]any)
+		if !ok {
+			return nil, d.errf(name, key, "services.%s must be a table: write [services.%s] on its own line, then its keys", name, name)
+		}
+		sc := ServiceConfig{Name: name}
+		keys := make([]string, 0, len(st))
+		for k := range st {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return d.line(keys[i], table) < d.line(keys[j], table) })
+		for _, k := range keys {
+			val := st[k]
+			var err error
+			str := func() string {
+				s, isStr := val.(string)
+				if !isStr {
+					err = d.errf(k, table, "[services.%s] %s must be a string in quotes, not %s", name, k, describe(val))
+				}
+				return s
+			}
+			list := func(example string) []string {
+				items, isList := val.([]any)
+				if !isList {
+					err = d.errf(k, table, "[services.%s] %s must be a list of strings, like %s = %s; got %s", name, k, k, example, describe(val))
+					return nil
+				}
+				var ss []string
+				for i, it := range items {
+					s, isStr := it.(string)
+					if !isStr {
+						err = d.errf(k, table, "[services.%s] %s item %d must be a string in quotes, not %s", name, k, i+1, describe(it))
+						return nil
+					}
+					ss = append(ss, s)
+				}
+				return ss
+			}
+			switch k {
+			case "image":
+				sc.Image = str()
+			case "build":
+				sc.Build = str()
+			case "healthcheck":
+				sc.Healthcheck = str()
+			case "health_timeout":
+				sc.HealthTimeout = str()
+			case "ports":
+				sc.Ports = list(`["5432:5432"]`)
+			case "volumes":
+				sc.Volumes = list(`["pgdata:/var/lib/postgresql/data"]`)
+			case "env":
+				envTbl, isTbl := val.(map[string]any)
+				if !isTbl {
+					err = d.errf(k, table, "[services.%s] env must be a table, like env = { POSTGRES_PASSWORD = \"dev\" }", name)
+					break
+				}
+				sc.Env = map[string]string{}
+				for ek, ev := range envTbl {
+					switch x := ev.(type) {
+					case string:
+						sc.Env[ek] = x
+					case bool, int64:
+						sc.Env[ek] = fmt.Sprint(x)
+					case float64:
+						sc.Env[ek] = strconv.FormatFloat(x, 'f', -1, 64)
+					default:
+						err = d.errf(k, table, "[services.%s] env %s must be a string, not %s", name, ek, describe(ev))
+					}
+				}
+			default:
+				msg := fmt.Sprintf("[services.%s]: unknown key %q", name, k)
+				if s := suggest(k, serviceKeys); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				} else {
+					msg += " (a service has " + strings.Join(serviceKeys, ", ") + ")"
+				}
+				err = d.errf(k, table, "%s", msg)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// Service is a sidecar container the environment reaches on the project's network by
+// Name, resolved and checked.
+type Service struct {
+	Name  string
+	Image string // a reference; empty when built
+	// Build is the directory holding the service's Dockerfile, absolute; empty when
+	// Image is set.
+	Build         string
+	Env           map[string]string
+	Ports         []string
+	Volumes       []ServiceVolume
+	Healthcheck   string // run with sh -c in the service; "" waits for nothing
+	HealthTimeout time.Duration
+}
+
+// ServiceVolume is a named volume of the project mounted in a service.
+type ServiceVolume struct {
+	Name   string // as in devenv.toml; the engine's is VolumeName(project, Name)
+	Target string
+}
+
+var (
+	serviceNameRe = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$`)
+	volumeNameRe  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+)
+
+// resolveServices checks the [services.NAME] tables.
+func resolveServices(c *Config, d decoder) ([]Service, error) {
+	var out []Service
+	for _, sc := range c.Services {
+		table := "services." + sc.Name
+		errf := func(key, format string, args ...any) error {
+			if l, _ := d.pos(key, table); l == 0 {
+				key, table = sc.Name, "services"
+			}
+			return d.errf(key, table, "[services.%s] %s", sc.Name, fmt.Sprintf(format, args...))
+		}
+		if !serviceNameRe.MatchString(sc.Name) {
+			return nil, d.errf(table, "", "service name %q must be lower-case letters, digits, - and _ (it is the host name the environment reaches it by), like [services.db]", sc.Name)
+		}
+		s := Service{Name: sc.Name, Env: map[string]string{}, HealthTimeout: DefaultHealthTimeout, Healthcheck: sc.Healthcheck}
+		switch {
+		case sc.Image != "" && sc.Build != "":
+			return nil, errf("build", "sets both image and build: keep one (image = \"postgres:16\" to use an image, build = \"dir\" to build one)")
+		case sc.Image == "" && sc.Build == "":
+			return nil, errf("image", "needs image = \"postgres:16\" (an image reference) or build = \"dir\" (a directory of the project holding a Dockerfile)")
+		case sc.Image != "":
+			if _, err := reference.ParseNormalizedNamed(sc.Image); err != nil {
+				return nil, errf("image", "image %q is not an image reference like \"postgres:16\"", sc.Image)
+			}
+			s.Image = sc.Image
+		default:
+			clean := path.Clean(filepath.ToSlash(sc.Build))
+			if filepath.IsAbs(sc.Build) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(sc.Build) != "" {
+				return nil, errf("build", "build %q must be a directory inside the project, relative to %s", sc.Build, c.Root())
+			}
+			dir := filepath.Join(c.Root(), filepath.FromSlash(clean))
+			if st, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil || !st.Mode().IsRegular() {
+				return nil, errf("build", "build %q holds no Dockerfile: create %s or use image = \"...\"", sc.Build, filepath.Join(dir, "Dockerfile"))
+			}
+			s.Build = dir
+		}
+		for k, v := range sc.Env {
+			if !envNameRe.MatchString(k) {
+				return nil, errf("env", "env name %q must be letters, digits and _ and not start with a digit", k)
+			}
+			if strings.ContainsAny(v, "\x00\r\n") {
+				return nil, errf("env", "env %s holds a line break: environment values must be one line", k)
+			}
+			s.Env[k] = v
+		}
+		if _, _, err := nat.ParsePortSpecs(sc.Ports); err != nil {
+			return nil, errf("ports", "ports: %v (use docker -p syntax: \"5432\", \"5432:5432\", \"127.0.0.1:5432:5432/tcp\")", err)
+		}
+		s.Ports = sc.Ports
+		seen := map[string]bool{}
+		for _, v := range sc.Volumes {
+			name, target, ok := strings.Cut(v, ":")
+			if !ok || name == "" || target == "" {
+				return nil, errf("volumes", "volume %q must be \"NAME:/path/in/the/service\", like \"pgdata:/var/lib/postgresql/data\"", v)
+			}
+			if strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
+				return nil, errf("volumes", "volume %q names a host path: services get named volumes only, like \"pgdata:%s\" (the project itself is mounted in the environment, not in services)", v, target)
+			}
+			if !volumeNameRe.MatchString(name) {
+				return nil, errf("volumes", "volume name %q must be letters, digits and _.- (not starting with one of them)", name)
+			}
+			if !containerPath.MatchString(target) || path.Clean(target) != target || target == "/" {
+				return nil, errf("volumes", "volume %q: %q must be an absolute path in the service, not /", v, target)
+			}
+			if seen[target] {
+				return nil, errf("volumes", "two volumes are mounted at %s: keep one", target)
+			}
+			seen[target] = true
+			s.Volumes = append(s.Volumes, ServiceVolume{Name: name, Target: target})
+		}
+		if sc.Healthcheck != "" {
+			if err := checkCommand(sc.Healthcheck); err != nil {
+				return nil, errf("healthcheck", "healthcheck %q %v", sc.Healthcheck, err)
+			}
+		}
+		if sc.HealthTimeout != "" {
+			t, err := time.ParseDuration(sc.HealthTimeout)
+			if err != nil || t <= 0 {
+				return nil, errf("health_timeout", "health_timeout %q must be a duration like \"60s\" or \"2m\"", sc.HealthTimeout)
+			}
+			s.HealthTimeout = t
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
 
 // ServiceEngine is what starting and stopping services needs from the engine.
 type ServiceEngine interface {
@@ -146,7 +377,7 @@ func startService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 		}
 		var pe *engine.PortInUseError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("service %s: %s is already in use on this machine: stop what uses it, or change ports of [services.%s] in %s", svc.Name, describePorts(svc.Ports), svc.Name, ConfigFile)
+			return fmt.Errorf("service %s: %s", svc.Name, portsInUse(svc.Ports, "ports of [services."+svc.Name+"]"))
 		}
 		var ne *engine.NameInUseError
 		if errors.As(err, &ne) {
@@ -276,80 +507,6 @@ func buildService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, 
 		return "", fmt.Errorf("building service %s from %s failed: %w; fix its Dockerfile and run the command again", svc.Name, svc.Build, err)
 	}
 	return tag, nil
-}
-
-// describePorts names the host ports of port specs, with the process that listens on
-// one when /proc tells.
-func describePorts(specs []string) string {
-	_, bindings, err := nat.ParsePortSpecs(specs)
-	if err != nil {
-		return fmt.Sprintf("a port of %v", specs)
-	}
-	var parts []string
-	for _, bs := range bindings {
-		for _, b := range bs {
-			if b.HostPort == "" {
-				continue
-			}
-			part := "host port " + b.HostPort
-			if n, err := strconv.Atoi(b.HostPort); err == nil {
-				if who := portOwner(n); who != "" {
-					part += " (used by " + who + ")"
-				}
-			}
-			parts = append(parts, part)
-		}
-	}
-	sort.Strings(parts)
-	if len(parts) == 0 {
-		return fmt.Sprintf("a port of %v", specs)
-	}
-	return strings.Join(parts, " or ")
-}
-
-// portOwner finds the process listening on a TCP port from /proc, on Linux; "" when it
-// cannot tell (another OS, or a process of another user).
-func portOwner(port int) string {
-	inodes := map[string]bool{}
-	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		f, err := os.Open(file)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 10 || fields[3] != "0A" { // 0A: LISTEN
-				continue
-			}
-			_, hexPort, ok := strings.Cut(fields[1], ":")
-			if p, err := strconv.ParseInt(hexPort, 16, 32); ok && err == nil && int(p) == port {
-				inodes[fields[9]] = true
-			}
-		}
-		f.Close()
-	}
-	if len(inodes) == 0 {
-		return ""
-	}
-	procs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, proc := range procs {
-		fds, err := os.ReadDir(filepath.Join(proc, "fd"))
-		if err != nil {
-			continue
-		}
-		for _, fd := range fds {
-			target, err := os.Readlink(filepath.Join(proc, "fd", fd.Name()))
-			if err != nil || !strings.HasPrefix(target, "socket:[") {
-				continue
-			}
-			if inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] {
-				comm, _ := os.ReadFile(filepath.Join(proc, "comm"))
-				return fmt.Sprintf("process %s %s", filepath.Base(proc), strings.TrimSpace(string(comm)))
-			}
-		}
-	}
-	return ""
 }
 
 // DownResult is what Down removed.
