@@ -54,14 +54,6 @@ func (r *DoctorReport) add(f Finding) {
 	r.Findings = append(r.Findings, f)
 }
 
-// DoctorEngine is what doctor needs from the engine: its details, the project's
-// images, and a container run for the bind-mount check.
-type DoctorEngine interface {
-	Engine
-	ImageLister
-	Details(ctx context.Context) (engine.Details, error)
-}
-
 // DoctorOptions tune Doctor; the zero values of the functions mean the real machine.
 type DoctorOptions struct {
 	Dir  string // where doctor was started: the project, if any, is found from here
@@ -87,7 +79,7 @@ const MinAPIVersion = "1.41"
 // bundle and proxies, disk space, and file ownership through a bind mount, and says
 // what to do about each problem. Checks that need something missing are skipped with a
 // note, not failed twice.
-func Doctor(ctx context.Context, eng DoctorEngine, opt DoctorOptions) *DoctorReport {
+func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	if opt.LookupEnv == nil {
 		opt.LookupEnv = os.LookupEnv
 	}
@@ -230,7 +222,7 @@ func doctorProject(dir string, host Host) (*Project, Finding) {
 	return p, Finding{Check: "project", Status: SeverityOK, Message: fmt.Sprintf("%s is valid (name %q, base %s)", cfg, p.Spec.Name, p.Spec.Base)}
 }
 
-func imageFinding(ctx context.Context, eng DoctorEngine, p *Project) (Finding, bool) {
+func imageFinding(ctx context.Context, eng ImageEngine, p *Project) (Finding, bool) {
 	// Fresh is what build and shell decide: the tag exists. The same project checked
 	// out elsewhere shares the image, whose labels name the other checkout.
 	if ok, err := eng.ImageExists(ctx, p.Tag); err == nil && ok {
@@ -341,7 +333,7 @@ func diskFinding(root string, free func(string) (uint64, error)) Finding {
 // ownershipFinding runs the project's image as the host user, writing a file into a
 // bind-mounted scratch directory of the user's (never the project: doctor changes
 // nothing there), and checks on the host who owns that file.
-func ownershipFinding(ctx context.Context, eng Engine, p *Project, opt DoctorOptions) Finding {
+func ownershipFinding(ctx context.Context, eng ContainerEngine, p *Project, opt DoctorOptions) Finding {
 	f := Finding{Check: "bind mount"}
 	scratch, err := os.UserCacheDir()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 func healthyDetails() engine.Details {
@@ -20,7 +21,7 @@ func healthyDetails() engine.Details {
 // doctorFixture is a project in a temp dir, an engine that holds its current image,
 // and a machine with plenty of disk and no proxies. The engine's container "writes"
 // the file it is asked to touch, through the project's bind mount.
-func doctorFixture(t *testing.T) (*fakeDocker, DoctorOptions, *Project) {
+func doctorFixture(t *testing.T) (*enginetest.Engine, DoctorOptions, *Project) {
 	t.Helper()
 	cfg := newProject(t, "name = \"doc\"\nbase = \"busybox:devenv\"\n", nil)
 	dir := filepath.Dir(cfg)
@@ -30,10 +31,10 @@ func doctorFixture(t *testing.T) (*fakeDocker, DoctorOptions, *Project) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := newFakeDocker()
-	eng.details = healthyDetails()
-	eng.images = []engine.ImageSummary{{Image: engine.Image{ID: "sha256:cur", Tags: []string{p.Tag}, Labels: p.Labels(), Created: time.Now()}}}
-	eng.onRun = func(req engine.RunRequest) (int, error) { return touchThroughMounts(t, req), nil }
+	eng := enginetest.New()
+	eng.SetDetails(healthyDetails())
+	eng.SetImages(engine.ImageSummary{Image: engine.Image{ID: "sha256:cur", Tags: []string{p.Tag}, Labels: p.Labels(), Created: time.Now()}})
+	eng.OnRun = func(req engine.RunRequest) (int, error) { return touchThroughMounts(t, req), nil }
 	opt := DoctorOptions{
 		Dir: dir, Host: host, GOOS: "linux",
 		LookupEnv: func(string) (string, bool) { return "", false },
@@ -66,6 +67,13 @@ func touchThroughMounts(t *testing.T, req engine.RunRequest) int {
 	return 1 // no such directory in the container
 }
 
+// detailsWith is healthyDetails changed by change.
+func detailsWith(change func(*engine.Details)) engine.Details {
+	d := healthyDetails()
+	change(&d)
+	return d
+}
+
 func findings(r *DoctorReport) map[string]Finding {
 	out := map[string]Finding{}
 	for _, f := range r.Findings {
@@ -93,8 +101,8 @@ func TestDoctorHealthy(t *testing.T) {
 		t.Errorf("bind mount: %q", m)
 	}
 	// The probe ran as the host user, in the project's image, with no ports to clash.
-	if len(eng.runs) != 1 || eng.runs[0].User != "1000:1000" || eng.runs[0].Image != p.Tag || eng.runs[0].Ports != nil {
-		t.Errorf("probe runs = %+v", eng.runs)
+	if runs := eng.Runs(); len(runs) != 1 || runs[0].User != "1000:1000" || runs[0].Image != p.Tag || runs[0].Ports != nil {
+		t.Errorf("probe runs = %+v", runs)
 	}
 	// And left nothing behind in the project.
 	entries, _ := os.ReadDir(p.Spec.Root)
@@ -107,7 +115,7 @@ func TestDoctorHealthy(t *testing.T) {
 
 func TestDoctorEngineUnreachable(t *testing.T) {
 	eng, opt, _ := doctorFixture(t)
-	eng.detailsErr = &engine.UnreachableError{Endpoint: "unix:///nonexistent.sock", Err: syscall.ENOENT}
+	eng.Fail("Details", &engine.UnreachableError{Endpoint: "unix:///nonexistent.sock", Err: syscall.ENOENT})
 	r := Doctor(t.Context(), eng, opt)
 	got := findings(r)
 	if f := got["engine"]; f.Status != SeverityFail || !strings.Contains(f.Message, "unix:///nonexistent.sock") || !strings.Contains(f.Fix, "daemon running") {
@@ -118,12 +126,12 @@ func TestDoctorEngineUnreachable(t *testing.T) {
 			t.Errorf("%s = %+v, want skipped without the engine", c, got[c])
 		}
 	}
-	if got["project"].Status != SeverityOK || r.Problems != 1 || len(eng.runs) != 0 {
-		t.Errorf("problems %d, project %+v, runs %d", r.Problems, got["project"], len(eng.runs))
+	if got["project"].Status != SeverityOK || r.Problems != 1 || len(eng.Runs()) != 0 {
+		t.Errorf("problems %d, project %+v, runs %d", r.Problems, got["project"], len(eng.Runs()))
 	}
 
 	// Permission on the socket is its own problem, with its own fix.
-	eng.detailsErr = &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock", Err: errors.New("dial unix /var/run/docker.sock: connect: permission denied")}
+	eng.Fail("Details", &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock", Err: errors.New("dial unix /var/run/docker.sock: connect: permission denied")})
 	if f := findings(Doctor(t.Context(), eng, opt))["engine"]; !strings.Contains(f.Fix, "docker group") {
 		t.Errorf("permission denied: %+v", f)
 	}
@@ -138,41 +146,51 @@ func TestDoctorEngineUnreachable(t *testing.T) {
 func TestDoctorFindings(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(*fakeDocker, *DoctorOptions, *Project)
+		change func(*enginetest.Engine, *DoctorOptions, *Project)
 		check  string
 		status Severity
 		want   string
 	}{
-		{"owner remapped", func(_ *fakeDocker, o *DoctorOptions, _ *Project) {
+		{"owner remapped", func(_ *enginetest.Engine, o *DoctorOptions, _ *Project) {
 			o.FileOwner = func(string) (int, int, bool, error) { return 101000, 101000, true, nil }
 		}, "bind mount", SeverityFail, "owned by uid 101000 on the host"},
-		{"write fails", func(e *fakeDocker, _ *DoctorOptions, _ *Project) {
-			e.onRun = func(engine.RunRequest) (int, error) { return 1, nil }
+		{"write fails", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.OnRun = func(engine.RunRequest) (int, error) { return 1, nil }
 		}, "bind mount", SeverityFail, "failed with status 1"},
-		{"file not seen on the host", func(e *fakeDocker, _ *DoctorOptions, _ *Project) {
-			e.onRun = func(engine.RunRequest) (int, error) { return 0, nil }
+		{"file not seen on the host", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.OnRun = func(engine.RunRequest) (int, error) { return 0, nil }
 		}, "bind mount", SeverityFail, "did not appear"},
-		{"image stale", func(e *fakeDocker, _ *DoctorOptions, _ *Project) {
-			e.images[0].Labels = map[string]string{LabelProject: e.images[0].Labels[LabelProject], LabelName: "doc", LabelFingerprint: "0000"}
+		{"image stale", func(e *enginetest.Engine, _ *DoctorOptions, p *Project) {
+			e.SetImages(engine.ImageSummary{Image: engine.Image{ID: "sha256:old", Tags: []string{"devenv/doc:0000"}, Labels: map[string]string{LabelProject: p.Spec.Root, LabelName: "doc", LabelFingerprint: "0000"}, Created: time.Now()}})
 		}, "image", SeverityWarn, "is not built"},
-		{"image of another checkout", func(e *fakeDocker, _ *DoctorOptions, _ *Project) {
-			e.images = nil // listed under another root's label, but the tag is there
-			e.exists = true
+		{"image of another checkout", func(e *enginetest.Engine, _ *DoctorOptions, p *Project) {
+			// The tag is there, but listed under another checkout's label.
+			e.SetImages(engine.ImageSummary{Image: engine.Image{ID: "sha256:cur", Tags: []string{p.Tag}, Labels: map[string]string{LabelProject: "/elsewhere/doc", LabelName: "doc", LabelFingerprint: p.Fingerprint}}})
 		}, "image", SeverityOK, "is up to date"},
-		{"stale image: no probe", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.images = nil }, "bind mount", SeveritySkip, "devenv build"},
-		{"low disk", func(_ *fakeDocker, o *DoctorOptions, _ *Project) {
+		{"stale image: no probe", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) { e.SetImages() }, "bind mount", SeveritySkip, "devenv build"},
+		{"low disk", func(_ *enginetest.Engine, o *DoctorOptions, _ *Project) {
 			o.DiskFree = func(string) (uint64, error) { return 1_200_000_000, nil }
 		}, "disk", SeverityWarn, "1.2GB free on the engine's data root /var/lib/docker"},
-		{"remote engine", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.details.Endpoint = "tcp://build:2376" }, "disk", SeveritySkip, "not on this machine"},
-		{"remote engine: no probe", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.details.Endpoint = "ssh://me@build" }, "bind mount", SeveritySkip, "remote"},
-		{"docker desktop", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.details.OperatingSystem = "Docker Desktop" }, "disk", SeveritySkip, "VM"},
-		{"old engine", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.details.APIVersion = "1.40" }, "engine", SeverityFail, "API 1.40"},
-		{"no buildkit", func(e *fakeDocker, _ *DoctorOptions, _ *Project) { e.details.BuildKit = false }, "engine", SeverityWarn, "no BuildKit"},
-		{"no project", func(_ *fakeDocker, o *DoctorOptions, _ *Project) { o.Dir = t.TempDir() }, "project", SeveritySkip, "no devenv.toml"},
-		{"bad config", func(_ *fakeDocker, o *DoctorOptions, _ *Project) {
+		{"remote engine", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.SetDetails(detailsWith(func(d *engine.Details) { d.Endpoint = "tcp://build:2376" }))
+		}, "disk", SeveritySkip, "not on this machine"},
+		{"remote engine: no probe", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.SetDetails(detailsWith(func(d *engine.Details) { d.Endpoint = "ssh://me@build" }))
+		}, "bind mount", SeveritySkip, "remote"},
+		{"docker desktop", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.SetDetails(detailsWith(func(d *engine.Details) { d.OperatingSystem = "Docker Desktop" }))
+		}, "disk", SeveritySkip, "VM"},
+		{"old engine", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.SetDetails(detailsWith(func(d *engine.Details) { d.APIVersion = "1.40" }))
+		}, "engine", SeverityFail, "API 1.40"},
+		{"no buildkit", func(e *enginetest.Engine, _ *DoctorOptions, _ *Project) {
+			e.SetDetails(detailsWith(func(d *engine.Details) { d.BuildKit = false }))
+		}, "engine", SeverityWarn, "no BuildKit"},
+		{"no project", func(_ *enginetest.Engine, o *DoctorOptions, _ *Project) { o.Dir = t.TempDir() }, "project", SeveritySkip, "no devenv.toml"},
+		{"bad config", func(_ *enginetest.Engine, o *DoctorOptions, _ *Project) {
 			writeFiles(t, o.Dir, map[string]string{ConfigFile: "pacakges = []\n"})
 		}, "project", SeverityFail, `unknown key "pacakges"`},
-		{"no CA bundle", func(_ *fakeDocker, o *DoctorOptions, _ *Project) { o.Host.CABundle = "" }, "CA bundle", SeverityWarn, "no CA bundle found"},
+		{"no CA bundle", func(_ *enginetest.Engine, o *DoctorOptions, _ *Project) { o.Host.CABundle = "" }, "CA bundle", SeverityWarn, "no CA bundle found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

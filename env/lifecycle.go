@@ -12,22 +12,6 @@ import (
 	"github.com/devenv/devenv/env/engine"
 )
 
-// ContainerEngine is what ps, stop, restart, kill and rm need from the engine.
-type ContainerEngine interface {
-	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
-	StopContainer(ctx context.Context, id string, timeout time.Duration) error
-	RestartContainer(ctx context.Context, id string, timeout time.Duration) error
-	KillContainer(ctx context.Context, id, signal string) error
-	RemoveContainer(ctx context.Context, id string, force bool) error
-}
-
-// ImageEngine is what images and clean need from the engine.
-type ImageEngine interface {
-	ImageSummaries(ctx context.Context, labels map[string]string) ([]engine.ImageSummary, error)
-	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
-	RemoveImageUnlessUsed(ctx context.Context, ref string) error
-}
-
 // ProjectRoot is the root of the project dir is in: the directory holding the nearest
 // devenv.toml. It reads no configuration, so that the environment of a project whose
 // devenv.toml is broken can still be listed, stopped and removed.
@@ -194,7 +178,7 @@ type ImageQuery struct {
 // ListImages lists the environment images devenv built (carrying its project and
 // fingerprint labels), newest first. Only labels select them: an image named
 // devenv/... without them is not devenv's.
-func ListImages(ctx context.Context, eng ImageEngine, q ImageQuery) ([]EnvImage, error) {
+func ListImages(ctx context.Context, eng Engine, q ImageQuery) ([]EnvImage, error) {
 	list, err := eng.ImageSummaries(ctx, map[string]string{LabelProject: q.Root})
 	if err != nil {
 		return nil, err
@@ -270,7 +254,7 @@ type SkippedImage struct {
 // Clean removes devenv's images of a project except the current one, or with All
 // every devenv image. It never touches an image without devenv's labels, never one
 // that a container uses, and never one someone else tagged.
-func Clean(ctx context.Context, eng ImageEngine, opt CleanOptions) (*CleanReport, error) {
+func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, error) {
 	q := opt.ImageQuery
 	if opt.All {
 		q.Root = ""

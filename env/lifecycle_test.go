@@ -1,7 +1,6 @@
 package env
 
 import (
-	"context"
 	"errors"
 	"maps"
 	"slices"
@@ -10,105 +9,19 @@ import (
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
-// fakeDocker is an engine for ps, stop, images, clean and doctor. Its listings ignore
-// the label filter on purpose: devenv must not trust the engine alone to tell its own
-// containers and images from others'. The filters asked for are recorded.
-type fakeDocker struct {
-	*fakeEngine
-	containers []engine.Container
-	images     []engine.ImageSummary
-	inUse      map[string]bool  // image refs the engine refuses to remove
-	fail       map[string]error // container ID or image ref -> error
+// The fake is a whole engine, as engine.Docker is.
+var _ Engine = (*enginetest.Engine)(nil)
 
-	containerFilters []map[string]string
-	imageFilters     []map[string]string
-	stopped          []string
-	restarted        []string
-	killed           []string // "ID SIGNAL"
-	removed          []string // "ID" or "ID force"
-	removedImages    []string
-
-	details    engine.Details
-	detailsErr error
-	onRun      func(engine.RunRequest) (int, error)
-}
-
-func newFakeDocker() *fakeDocker { return &fakeDocker{fakeEngine: &fakeEngine{}} }
-
-func (f *fakeDocker) Containers(_ context.Context, labels map[string]string) ([]engine.Container, error) {
-	f.containerFilters = append(f.containerFilters, maps.Clone(labels))
-	return slices.Clone(f.containers), nil
-}
-
-func (f *fakeDocker) StopContainer(_ context.Context, id string, _ time.Duration) error {
-	if err := f.fail[id]; err != nil {
-		return err
-	}
-	f.stopped = append(f.stopped, id)
-	return nil
-}
-
-func (f *fakeDocker) RestartContainer(_ context.Context, id string, _ time.Duration) error {
-	f.restarted = append(f.restarted, id)
-	return nil
-}
-
-func (f *fakeDocker) KillContainer(_ context.Context, id, signal string) error {
-	f.killed = append(f.killed, id+" "+signal)
-	return nil
-}
-
-func (f *fakeDocker) RemoveContainer(_ context.Context, id string, force bool) error {
-	if force {
-		id += " force"
-	}
-	f.removed = append(f.removed, id)
-	return nil
-}
-
-func (f *fakeDocker) ImageSummaries(_ context.Context, labels map[string]string) ([]engine.ImageSummary, error) {
-	f.imageFilters = append(f.imageFilters, maps.Clone(labels))
-	return slices.Clone(f.images), nil
-}
-
-// Images is ImageLister, for ProjectStatus: this one filters, as the engine does.
-func (f *fakeDocker) Images(_ context.Context, labels map[string]string) ([]engine.Image, error) {
-	var out []engine.Image
-	for _, im := range f.images {
-		ok := true
-		for k, v := range labels {
-			if im.Labels[k] != v {
-				ok = false
-			}
-		}
-		if ok {
-			out = append(out, im.Image)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeDocker) RemoveImageUnlessUsed(_ context.Context, ref string) error {
-	if f.inUse[ref] {
-		return &engine.ImageInUseError{Ref: ref, Msg: "conflict: unable to remove repository reference (must force) - container abc is using its referenced image"}
-	}
-	if err := f.fail[ref]; err != nil {
-		return err
-	}
-	f.removedImages = append(f.removedImages, ref)
-	return nil
-}
-
-func (f *fakeDocker) Details(context.Context) (engine.Details, error) { return f.details, f.detailsErr }
-
-func (f *fakeDocker) Run(ctx context.Context, req engine.RunRequest) (int, error) {
-	f.fakeEngine.Run(ctx, req)
-	if f.onRun != nil {
-		return f.onRun(req)
-	}
-	return 0, nil
+// unfiltered is an engine whose listings ignore the label filter: devenv must not
+// trust the engine alone to tell its own containers and images from others'. The
+// filters asked for are recorded.
+func unfiltered() *enginetest.Engine {
+	eng := enginetest.New()
+	eng.IgnoreLabels = true
+	return eng
 }
 
 // A container someone started from a devenv image carries the image's labels but not
@@ -116,7 +29,8 @@ func (f *fakeDocker) Run(ctx context.Context, req engine.RunRequest) (int, error
 func TestListContainersIgnoresContainersFromDevenvImages(t *testing.T) {
 	foreign := ctr("foreign", "/p", "running", time.Minute)
 	delete(foreign.Labels, LabelContainer)
-	eng := &fakeDocker{fakeEngine: &fakeEngine{}, containers: []engine.Container{foreign, ctr("mine", "/p", "running", 0)}}
+	eng := unfiltered()
+	eng.SetContainers(foreign, ctr("mine", "/p", "running", 0))
 	got, err := ListContainers(t.Context(), eng, "/p")
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +55,14 @@ func ctr(id, project, state string, age time.Duration) engine.Container {
 }
 
 func TestListContainersSelectsByLabelOnly(t *testing.T) {
-	eng := newFakeDocker()
-	eng.containers = []engine.Container{
+	eng := unfiltered()
+	eng.SetContainers(
 		ctr("old", "/p", "exited", time.Hour),
 		ctr("new", "/p", "running", time.Minute),
 		ctr("other", "/q", "running", time.Minute),
 		// Named like devenv's, but without its labels: not ours.
-		{ID: "lookalike", Name: "devenv-p-123456", State: "running", Labels: map[string]string{"x": "y"}},
-	}
+		engine.Container{ID: "lookalike", Name: "devenv-p-123456", State: "running", Labels: map[string]string{"x": "y"}},
+	)
 	got, err := ListContainers(t.Context(), eng, "/p")
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +70,8 @@ func TestListContainersSelectsByLabelOnly(t *testing.T) {
 	if names := containerIDs(got); !slices.Equal(names, []string{"new", "old"}) {
 		t.Errorf("containers = %v, want this project's, newest first", names)
 	}
-	if want := map[string]string{LabelProject: "/p"}; !maps.Equal(eng.containerFilters[0], want) {
-		t.Errorf("asked the engine for %v, want %v", eng.containerFilters[0], want)
+	if want := map[string]string{LabelProject: "/p"}; !maps.Equal(eng.Filters("Containers")[0], want) {
+		t.Errorf("asked the engine for %v, want %v", eng.Filters("Containers")[0], want)
 	}
 
 	all, err := ListContainers(t.Context(), eng, "")
@@ -167,8 +81,8 @@ func TestListContainersSelectsByLabelOnly(t *testing.T) {
 	if names := containerIDs(all); len(names) != 3 || slices.Contains(names, "lookalike") {
 		t.Errorf("--all containers = %v, want every project's and no lookalike", names)
 	}
-	if want := map[string]string{LabelProject: ""}; !maps.Equal(eng.containerFilters[1], want) {
-		t.Errorf("--all asked the engine for %v, want the label's presence %v", eng.containerFilters[1], want)
+	if want := map[string]string{LabelProject: ""}; !maps.Equal(eng.Filters("Containers")[1], want) {
+		t.Errorf("--all asked the engine for %v, want the label's presence %v", eng.Filters("Containers")[1], want)
 	}
 }
 
@@ -181,59 +95,60 @@ func containerIDs(cs []EnvContainer) []string {
 }
 
 func TestStopKillRestartRemove(t *testing.T) {
-	newEng := func() *fakeDocker {
-		eng := newFakeDocker()
-		eng.containers = []engine.Container{
-			ctr("run1", "/p", "running", time.Minute),
-			ctr("done1", "/p", "exited", time.Hour),
-			ctr("other", "/q", "running", time.Minute),
-		}
+	containers := []engine.Container{
+		ctr("run1", "/p", "running", time.Minute),
+		ctr("done1", "/p", "exited", time.Hour),
+		ctr("other", "/q", "running", time.Minute),
+	}
+	newEng := func() *enginetest.Engine {
+		eng := unfiltered()
+		eng.SetContainers(containers...)
 		return eng
 	}
 	ctx := t.Context()
 
 	eng := newEng()
 	done, err := Stop(ctx, eng, "/p", time.Second)
-	if err != nil || !slices.Equal(containerIDs(done), []string{"run1"}) || !slices.Equal(eng.stopped, []string{"run1"}) {
-		t.Errorf("Stop = %v, %v; stopped %v; want only the running container of /p", containerIDs(done), err, eng.stopped)
+	if err != nil || !slices.Equal(containerIDs(done), []string{"run1"}) || !slices.Equal(eng.Did("StopContainer"), []string{"StopContainer run1 1s"}) {
+		t.Errorf("Stop = %v, %v; stopped %v; want only the running container of /p", containerIDs(done), err, eng.Did("StopContainer"))
 	}
 
 	eng = newEng()
-	if _, err := Kill(ctx, eng, "/p", "SIGHUP"); err != nil || !slices.Equal(eng.killed, []string{"run1 SIGHUP"}) {
-		t.Errorf("Kill: %v, killed %v", err, eng.killed)
+	if _, err := Kill(ctx, eng, "/p", "SIGHUP"); err != nil || !slices.Equal(eng.Did("KillContainer"), []string{"KillContainer run1 SIGHUP"}) {
+		t.Errorf("Kill: %v, killed %v", err, eng.Did("KillContainer"))
 	}
 
 	eng = newEng()
-	if _, err := Restart(ctx, eng, "/p", time.Second); err != nil || !slices.Equal(eng.restarted, []string{"run1", "done1"}) {
-		t.Errorf("Restart: %v, restarted %v, want both of /p's containers", err, eng.restarted)
+	if _, err := Restart(ctx, eng, "/p", time.Second); err != nil || !slices.Equal(eng.Did("RestartContainer"), []string{"RestartContainer run1 1s", "RestartContainer done1 1s"}) {
+		t.Errorf("Restart: %v, restarted %v, want both of /p's containers", err, eng.Did("RestartContainer"))
 	}
 
 	// rm without force refuses while one runs, and removes nothing.
 	eng = newEng()
 	_, err = Remove(ctx, eng, "/p", false)
 	var running *RunningError
-	if !errors.As(err, &running) || len(eng.removed) != 0 {
-		t.Fatalf("Remove without force: %v, removed %v; want *RunningError and nothing removed", err, eng.removed)
+	if !errors.As(err, &running) || len(eng.Calls("RemoveContainer")) != 0 {
+		t.Fatalf("Remove without force: %v, removed %v; want *RunningError and nothing removed", err, eng.Calls("RemoveContainer"))
 	}
 	if msg := err.Error(); !strings.Contains(msg, "devenv-run1 is running") || !strings.Contains(msg, "devenv rm -f") {
 		t.Errorf("error = %q, want it to name the container and say what to do", msg)
 	}
 	eng = newEng()
-	if _, err := Remove(ctx, eng, "/p", true); err != nil || !slices.Equal(eng.removed, []string{"run1 force", "done1 force"}) {
-		t.Errorf("Remove -f: %v, removed %v", err, eng.removed)
+	if _, err := Remove(ctx, eng, "/p", true); err != nil || !slices.Equal(eng.Did("RemoveContainer"), []string{"RemoveContainer run1 force", "RemoveContainer done1 force"}) {
+		t.Errorf("Remove -f: %v, removed %v", err, eng.Did("RemoveContainer"))
 	}
 
 	// Nothing to do is no error.
 	eng = newEng()
 	done, err = Stop(ctx, eng, "/none", time.Second)
-	if err != nil || len(done) != 0 || len(eng.stopped) != 0 {
+	if err != nil || len(done) != 0 || len(eng.Calls("StopContainer")) != 0 {
 		t.Errorf("Stop of a project without containers: %v, %v", done, err)
 	}
 
 	// One failure does not stop the others, and is named.
 	eng = newEng()
-	eng.containers = append(eng.containers, ctr("run2", "/p", "running", 2*time.Minute))
-	eng.fail = map[string]error{"run1": errors.New("boom")}
+	eng.SetContainers(append(containers, ctr("run2", "/p", "running", 2*time.Minute))...)
+	eng.FailFor("StopContainer", "run1", errors.New("boom"))
 	done, err = Stop(ctx, eng, "/p", time.Second)
 	if err == nil || !strings.Contains(err.Error(), "devenv-run1: boom") || !slices.Equal(containerIDs(done), []string{"run2"}) {
 		t.Errorf("Stop with a failure = %v, %v", containerIDs(done), err)
@@ -255,9 +170,9 @@ func img(id, project, name, fp string, age time.Duration, tags ...string) engine
 	return engine.ImageSummary{Image: engine.Image{ID: id, Tags: tags, Labels: labels, Created: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC).Add(-age)}, Size: 1000}
 }
 
-func imageFixture() *fakeDocker {
-	eng := newFakeDocker()
-	eng.images = []engine.ImageSummary{
+func imageFixture() *enginetest.Engine {
+	eng := unfiltered()
+	eng.SetImages(
 		img("sha256:cur", "/p", "p", "c0", time.Minute, "devenv/p:c0"),
 		img("sha256:old", "/p", "p", "o1", time.Hour, "devenv/p:o1"),
 		img("sha256:dangling", "/p", "p", "d2", 2*time.Hour),
@@ -270,8 +185,8 @@ func imageFixture() *fakeDocker {
 		img("sha256:plain", "", "", "", time.Hour, "devenv/p:plain"),
 		// A project's image that is not its environment (a service's): no fingerprint.
 		img("sha256:service", "/p", "p", "", time.Hour, "devenv/p-db:1"),
-	}
-	eng.containers = []engine.Container{{ID: "c1", Name: "devenv-p-abc", ImageID: "sha256:used", State: "exited"}}
+	)
+	eng.SetContainers(engine.Container{ID: "c1", Name: "devenv-p-abc", ImageID: "sha256:used", State: "exited"})
 	return eng
 }
 
@@ -316,8 +231,8 @@ func TestClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"devenv/p:o1", "sha256:dangling"}; !slices.Equal(eng.removedImages, want) {
-		t.Errorf("removed %v, want %v (old, and the dangling one by ID)", eng.removedImages, want)
+	if want := []string{"RemoveImageUnlessUsed devenv/p:o1", "RemoveImageUnlessUsed sha256:dangling"}; !slices.Equal(eng.Did("RemoveImageUnlessUsed"), want) {
+		t.Errorf("removed %v, want %v (old, and the dangling one by ID)", eng.Did("RemoveImageUnlessUsed"), want)
 	}
 	if rep.Freed != 2000 || len(rep.Removed) != 2 {
 		t.Errorf("report: %+v", rep)
@@ -335,8 +250,8 @@ func TestClean(t *testing.T) {
 	// A dry run reports the same and removes nothing.
 	eng = imageFixture()
 	dry, err := Clean(t.Context(), eng, CleanOptions{ImageQuery: q, DryRun: true})
-	if err != nil || len(eng.removedImages) != 0 || len(dry.Removed) != 2 || !dry.DryRun {
-		t.Errorf("dry run: %v, removed %v, report %+v", err, eng.removedImages, dry)
+	if err != nil || len(eng.Calls("RemoveImageUnlessUsed")) != 0 || len(dry.Removed) != 2 || !dry.DryRun {
+		t.Errorf("dry run: %v, removed %v, report %+v", err, eng.Calls("RemoveImageUnlessUsed"), dry)
 	}
 
 	// --all: every project's, the current one too; never an unlabelled one.
@@ -344,27 +259,28 @@ func TestClean(t *testing.T) {
 	if _, err := Clean(t.Context(), eng, CleanOptions{ImageQuery: q, All: true}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"devenv/p:c0", "devenv/p:o1", "devenv/q:q0", "sha256:dangling"}; !slices.Equal(sorted(eng.removedImages), want) {
-		t.Errorf("--all removed %v, want %v", eng.removedImages, want)
+	want := []string{"RemoveImageUnlessUsed devenv/p:c0", "RemoveImageUnlessUsed devenv/p:o1", "RemoveImageUnlessUsed devenv/q:q0", "RemoveImageUnlessUsed sha256:dangling"}
+	if !slices.Equal(sorted(eng.Did("RemoveImageUnlessUsed")), want) {
+		t.Errorf("--all removed %v, want %v", eng.Did("RemoveImageUnlessUsed"), want)
 	}
-	if want := map[string]string{LabelProject: ""}; !maps.Equal(eng.imageFilters[0], want) {
-		t.Errorf("--all asked for %v", eng.imageFilters[0])
+	if want := map[string]string{LabelProject: ""}; !maps.Equal(eng.Filters("ImageSummaries")[0], want) {
+		t.Errorf("--all asked for %v", eng.Filters("ImageSummaries")[0])
 	}
 
 	// The engine finds a container using it after all: kept, not an error.
 	eng = imageFixture()
-	eng.inUse = map[string]bool{"devenv/p:o1": true}
+	eng.FailFor("RemoveImageUnlessUsed", "devenv/p:o1", &engine.ImageInUseError{Ref: "devenv/p:o1", Msg: "conflict: unable to remove repository reference (must force) - container abc is using its referenced image"})
 	rep, err = Clean(t.Context(), eng, CleanOptions{ImageQuery: q})
-	if err != nil || slices.Contains(eng.removedImages, "devenv/p:o1") || len(rep.Skipped) != 4 {
-		t.Errorf("in use at removal: %v, removed %v, skipped %+v", err, eng.removedImages, rep.Skipped)
+	if err != nil || slices.Contains(eng.Did("RemoveImageUnlessUsed"), "RemoveImageUnlessUsed devenv/p:o1") || len(rep.Skipped) != 4 {
+		t.Errorf("in use at removal: %v, removed %v, skipped %+v", err, eng.Did("RemoveImageUnlessUsed"), rep.Skipped)
 	}
 
 	// Other failures are reported, and the rest still cleaned.
 	eng = imageFixture()
-	eng.fail = map[string]error{"devenv/p:o1": errors.New("boom")}
+	eng.FailFor("RemoveImageUnlessUsed", "devenv/p:o1", errors.New("boom"))
 	_, err = Clean(t.Context(), eng, CleanOptions{ImageQuery: q})
-	if err == nil || !strings.Contains(err.Error(), "cannot remove devenv/p:o1: boom") || !slices.Equal(eng.removedImages, []string{"sha256:dangling"}) {
-		t.Errorf("failure: %v, removed %v", err, eng.removedImages)
+	if err == nil || !strings.Contains(err.Error(), "cannot remove devenv/p:o1: boom") || !slices.Equal(eng.Did("RemoveImageUnlessUsed"), []string{"RemoveImageUnlessUsed sha256:dangling"}) {
+		t.Errorf("failure: %v, removed %v", err, eng.Did("RemoveImageUnlessUsed"))
 	}
 
 	if _, err := Clean(t.Context(), imageFixture(), CleanOptions{}); err == nil {

@@ -13,28 +13,16 @@ import (
 // SIGTERM, so `devenv stop` is quick.
 var keepAlive = []string{"/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"}
 
-// persistentEngine is what a persistent environment needs from the engine.
-type persistentEngine interface {
-	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
-	RemoveContainer(ctx context.Context, id string, force bool) error
-	StartDetached(ctx context.Context, req engine.RunRequest) (string, error)
-	ExecAttached(ctx context.Context, req engine.ExecRequest) (int, error)
-}
-
 // runPersistent runs the command with an exec in the project's warm container,
 // starting it first when there is none for the current image. Warm containers of
 // older images are removed: the environment follows the project.
-func runPersistent(ctx context.Context, eng Engine, p *Project, opt RunOptions) (int, error) {
-	pe, ok := eng.(persistentEngine)
-	if !ok {
-		return 0, fmt.Errorf("this engine cannot keep a persistent environment: set persistent = false")
-	}
+func runPersistent(ctx context.Context, eng ContainerEngine, p *Project, opt RunOptions) (int, error) {
 	req := RunRequest(p, opt, runtime.GOOS)
-	target, err := warmContainer(ctx, pe, p, req)
+	target, err := warmContainer(ctx, eng, p, req)
 	if err != nil {
 		return 0, err
 	}
-	return pe.ExecAttached(ctx, engine.ExecRequest{
+	return eng.ExecAttached(ctx, engine.ExecRequest{
 		Container: target,
 		Cmd:       req.Cmd,
 		Workdir:   req.Workdir,
@@ -48,7 +36,7 @@ func runPersistent(ctx context.Context, eng Engine, p *Project, opt RunOptions) 
 	})
 }
 
-func warmContainer(ctx context.Context, pe persistentEngine, p *Project, req engine.RunRequest) (string, error) {
+func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engine.RunRequest) (string, error) {
 	list, err := pe.Containers(ctx, map[string]string{LabelProject: p.Spec.Root, LabelPersistent: "true"})
 	if err != nil {
 		return "", err

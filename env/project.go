@@ -25,14 +25,6 @@ import (
 // Version is devenv's version, set at link time.
 var Version = "dev"
 
-// Engine is what devenv needs from a container engine; engine.Docker is the real one.
-type Engine interface {
-	Ping(ctx context.Context) (engine.Info, error)
-	ImageExists(ctx context.Context, ref string) (bool, error)
-	Build(ctx context.Context, req engine.BuildRequest) error
-	Run(ctx context.Context, req engine.RunRequest) (int, error)
-}
-
 // Project is a loaded project: its spec, its Dockerfile and the image tag they give.
 type Project struct {
 	Spec        *Spec
@@ -436,7 +428,7 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 
 // engineStopping reports whether the engine stops answering within a moment: a
 // stopping engine ends its containers with SIGTERM before it closes its API.
-func engineStopping(ctx context.Context, eng Engine) bool {
+func engineStopping(ctx context.Context, eng InfoEngine) bool {
 	deadline := time.Now().Add(1500 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		pingCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 300*time.Millisecond)

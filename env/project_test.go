@@ -1,21 +1,19 @@
 package env
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 func TestHostPathForEngine(t *testing.T) {
@@ -240,100 +238,19 @@ func TestRunRequestNoCAWithoutBundle(t *testing.T) {
 	}
 }
 
-// fakeEngine is an Engine that records what devenv asks of it.
-type fakeEngine struct {
-	mu        sync.Mutex
-	info      engine.Info
-	pingErr   error
-	exists    bool
-	existsErr error
-	buildErr  error
-	runCode   int
-	runErr    error
-
-	existsCalls []string
-	builds      []engine.BuildRequest
-	contexts    []map[string]string // each build's context: name -> contents
-	contextErr  []error
-	runs        []engine.RunRequest
-}
-
-func (f *fakeEngine) Ping(ctx context.Context) (engine.Info, error) { return f.info, f.pingErr }
-
-func (f *fakeEngine) ImageExists(ctx context.Context, ref string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.existsCalls = append(f.existsCalls, ref)
-	return f.exists, f.existsErr
-}
-
-func (f *fakeEngine) Build(ctx context.Context, req engine.BuildRequest) error {
-	files := map[string]string{}
-	var ctxErr error
-	names, entries := readTarLoose(req.Context)
-	if names == nil && entries == nil {
-		ctxErr = errors.New("unreadable context")
-	}
-	for n, e := range entries {
-		files[n] = e
-	}
-	if len(names) != len(entries) {
-		ctxErr = fmt.Errorf("duplicate entries in %q", names)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	req.Context = nil
-	f.builds = append(f.builds, req)
-	f.contexts = append(f.contexts, files)
-	f.contextErr = append(f.contextErr, ctxErr)
-	if f.buildErr == nil {
-		f.exists = true
-	}
-	return f.buildErr
-}
-
-func (f *fakeEngine) Run(ctx context.Context, req engine.RunRequest) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.runs = append(f.runs, req)
-	return f.runCode, f.runErr
-}
-
-// readTarLoose reads a tar stream without a testing.T, for use inside the fake: nil
-// maps when the stream is not a tar.
-func readTarLoose(r io.Reader) ([]string, map[string]string) {
-	var names []string
-	entries := map[string]string{}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return names, entries
-		}
-		if err != nil {
-			return nil, nil
-		}
-		body, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, nil
-		}
-		names = append(names, hdr.Name)
-		entries[hdr.Name] = string(body)
-	}
-}
-
 func TestEnsureImageUpToDate(t *testing.T) {
 	p := testProject(t, "template = \"python\"\n", map[string]string{"requirements.txt": "x"}, testHost)
-	eng := &fakeEngine{exists: true}
+	eng := enginetest.New()
+	eng.AddImage(p.Tag)
 	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if built || len(eng.builds) != 0 {
-		t.Errorf("built %v with %d builds, want nothing built when the image exists", built, len(eng.builds))
+	if built || len(eng.Builds()) != 0 {
+		t.Errorf("built %v with %d builds, want nothing built when the image exists", built, len(eng.Builds()))
 	}
-	if !slices.Equal(eng.existsCalls, []string{p.Tag}) {
-		t.Errorf("ImageExists asked for %q, want [%s]", eng.existsCalls, p.Tag)
+	if asked := eng.Did("ImageExists"); !slices.Equal(asked, []string{"ImageExists " + p.Tag}) {
+		t.Errorf("ImageExists asked for %q, want [%s]", asked, p.Tag)
 	}
 }
 
@@ -345,17 +262,17 @@ func TestEnsureImageBuilds(t *testing.T) {
 		"app.py":           "print()\n",
 		"data/big.bin":     strings.Repeat("x", 1<<20),
 	}, testHost)
-	eng := &fakeEngine{}
+	eng := enginetest.New()
 	var progress bytes.Buffer
 	info := engine.Info{BuildKit: true}
 	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{Progress: &progress, Plain: true, Info: info})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !built || len(eng.builds) != 1 {
-		t.Fatalf("built %v with %d builds, want one build", built, len(eng.builds))
+	if !built || len(eng.Builds()) != 1 {
+		t.Fatalf("built %v with %d builds, want one build", built, len(eng.Builds()))
 	}
-	req := eng.builds[0]
+	req := eng.Builds()[0]
 	if req.Tag != "devenv/web:"+p.Fingerprint || req.Tag != p.Tag {
 		t.Errorf("Tag = %q, want devenv/web:%s", req.Tag, p.Fingerprint)
 	}
@@ -371,29 +288,31 @@ func TestEnsureImageBuilds(t *testing.T) {
 	if v := req.BuildArgs["HTTP_PROXY"]; v == nil || *v != "http://proxy:3128" || len(req.BuildArgs) != 1 {
 		t.Errorf("BuildArgs = %v, want just the host's HTTP_PROXY", req.BuildArgs)
 	}
-	if eng.contextErr[0] != nil {
-		t.Fatal(eng.contextErr[0])
+	context := eng.Contexts()[0]
+	if len(context.Names) != len(context.Files) {
+		t.Fatalf("duplicate entries in the build context: %q", context.Names)
 	}
 	want := map[string]string{".devenv/Dockerfile": p.Dockerfile, "requirements.txt": "flask\n"}
-	if !maps.Equal(eng.contexts[0], want) {
-		t.Errorf("build context holds %q, want only %q", slices.Sorted(maps.Keys(eng.contexts[0])), slices.Sorted(maps.Keys(want)))
+	if !maps.Equal(context.Files, want) {
+		t.Errorf("build context holds %q, want only %q", slices.Sorted(maps.Keys(context.Files)), slices.Sorted(maps.Keys(want)))
 	}
 }
 
 func TestEnsureImageRebuild(t *testing.T) {
 	p := testProject(t, "", nil, testHost)
-	eng := &fakeEngine{exists: true}
+	eng := enginetest.New()
+	eng.AddImage(p.Tag)
 	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{Rebuild: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !built || len(eng.builds) != 1 {
-		t.Errorf("built %v with %d builds, want a build though the image exists", built, len(eng.builds))
+	if !built || len(eng.Builds()) != 1 {
+		t.Errorf("built %v with %d builds, want a build though the image exists", built, len(eng.Builds()))
 	}
-	if len(eng.existsCalls) != 0 {
+	if len(eng.Calls("ImageExists")) != 0 {
 		t.Errorf("Rebuild still asked whether the image exists")
 	}
-	if req := eng.builds[0]; req.Progress == nil {
+	if req := eng.Builds()[0]; req.Progress == nil {
 		t.Errorf("Progress is nil without a writer: the engine would have nowhere to write")
 	}
 }
@@ -404,7 +323,7 @@ func TestEnsureImageCAMissingWarns(t *testing.T) {
 		t.Fatal("CAMissing not set")
 	}
 	var progress bytes.Buffer
-	if _, err := EnsureImage(t.Context(), &fakeEngine{}, p, BuildOptions{Progress: &progress}); err != nil {
+	if _, err := EnsureImage(t.Context(), enginetest.New(), p, BuildOptions{Progress: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(progress.String(), "trust_host_ca is on but no CA bundle was found") {
@@ -418,17 +337,17 @@ func TestEnsureImageCAContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := testProject(t, "", nil, Host{UID: 1000, GID: 1000, CABundle: ca})
-	eng := &fakeEngine{}
+	eng := enginetest.New()
 	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{Info: engine.Info{BuildKit: true}}); err != nil {
 		t.Fatal(err)
 	}
 	// The bundle travels as a BuildKit secret: the context holds the Dockerfile alone.
 	want := map[string]string{".devenv/Dockerfile": p.Dockerfile}
-	if !maps.Equal(eng.contexts[0], want) {
-		t.Errorf("build context holds %q, want %q", slices.Sorted(maps.Keys(eng.contexts[0])), slices.Sorted(maps.Keys(want)))
+	if files := eng.Contexts()[0].Files; !maps.Equal(files, want) {
+		t.Errorf("build context holds %q, want %q", slices.Sorted(maps.Keys(files)), slices.Sorted(maps.Keys(want)))
 	}
 	wantSecrets := map[string][]byte{CASecret: []byte("cert"), CAScriptSecret: []byte(CAScript())}
-	if got := eng.builds[0].Secrets; len(got) != 2 || string(got[CASecret]) != "cert" || string(got[CAScriptSecret]) != string(wantSecrets[CAScriptSecret]) {
+	if got := eng.Builds()[0].Secrets; len(got) != 2 || string(got[CASecret]) != "cert" || string(got[CAScriptSecret]) != string(wantSecrets[CAScriptSecret]) {
 		t.Errorf("build secrets = %q, want %q", got, wantSecrets)
 	}
 }
@@ -437,23 +356,26 @@ func TestEnsureImageErrors(t *testing.T) {
 	p := testProject(t, "base = \"example.com/nope:1\"\n", nil, testHost)
 	tests := []struct {
 		name     string
-		eng      *fakeEngine
+		fails    string // the engine method that fails, with err
+		err      error
 		want     []string
 		unwrapTo error
 	}{
-		{"base not pullable", &fakeEngine{buildErr: &engine.BuildError{Msg: `failed to solve: example.com/nope:1: failed to resolve source metadata for example.com/nope:1: not found`}},
+		{"base not pullable", "Build", &engine.BuildError{Msg: `failed to solve: example.com/nope:1: failed to resolve source metadata for example.com/nope:1: not found`},
 			[]string{"base image example.com/nope:1 is not on this engine and could not be pulled: `docker pull example.com/nope:1`, or set base in " + p.Spec.ConfigPath + " to an image you have"}, nil},
-		{"pull access denied", &fakeEngine{buildErr: errors.New("pull access denied for nope, repository does not exist")},
+		{"pull access denied", "Build", errors.New("pull access denied for nope, repository does not exist"),
 			[]string{"base image example.com/nope:1 is not on this engine and could not be pulled"}, nil},
-		{"step failed", &fakeEngine{buildErr: &engine.BuildError{Msg: `process "/bin/sh -c make" did not complete successfully: exit code: 2`}},
+		{"step failed", "Build", &engine.BuildError{Msg: `process "/bin/sh -c make" did not complete successfully: exit code: 2`},
 			[]string{"building " + p.Tag + ` failed: process "/bin/sh -c make" did not complete successfully: exit code: 2; the step's output is above; fix devenv.toml and run ` + "`devenv build`"}, nil},
-		{"cancelled", &fakeEngine{buildErr: fmt.Errorf("build: %w", context.Canceled)}, []string{"context canceled"}, context.Canceled},
-		{"other", &fakeEngine{buildErr: errors.New("disk full")}, []string{"disk full"}, nil},
-		{"image lookup", &fakeEngine{existsErr: &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"}}, []string{"cannot reach Docker at unix:///var/run/docker.sock"}, nil},
+		{"cancelled", "Build", fmt.Errorf("build: %w", context.Canceled), []string{"context canceled"}, context.Canceled},
+		{"other", "Build", errors.New("disk full"), []string{"disk full"}, nil},
+		{"image lookup", "ImageExists", &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"}, []string{"cannot reach Docker at unix:///var/run/docker.sock"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			built, err := EnsureImage(t.Context(), tt.eng, p, BuildOptions{})
+			eng := enginetest.New()
+			eng.Fail(tt.fails, tt.err)
+			built, err := EnsureImage(t.Context(), eng, p, BuildOptions{})
 			wantErr(t, err, tt.want...)
 			if built {
 				t.Errorf("reports a build that failed as built")
@@ -461,7 +383,7 @@ func TestEnsureImageErrors(t *testing.T) {
 			if tt.unwrapTo != nil && !errors.Is(err, tt.unwrapTo) {
 				t.Errorf("error %v does not wrap %v", err, tt.unwrapTo)
 			}
-			if tt.eng.existsErr != nil && len(tt.eng.builds) != 0 {
+			if tt.fails == "ImageExists" && len(eng.Builds()) != 0 {
 				t.Errorf("built after the image look-up failed")
 			}
 		})
@@ -475,18 +397,8 @@ func TestEnsureImageContextError(t *testing.T) {
 	if err := os.Remove(filepath.Join(p.Spec.Root, "a.txt")); err != nil {
 		t.Fatal(err)
 	}
-	eng := &contextErrEngine{}
-	_, err := EnsureImage(t.Context(), eng, p, BuildOptions{})
+	_, err := EnsureImage(t.Context(), enginetest.New(), p, BuildOptions{})
 	wantErr(t, err, "cannot read dependency a.txt")
-}
-
-// contextErrEngine reads the whole context and fails the build with the error the
-// stream ended with, as the Docker client does.
-type contextErrEngine struct{ fakeEngine }
-
-func (e *contextErrEngine) Build(ctx context.Context, req engine.BuildRequest) error {
-	_, err := io.Copy(io.Discard, req.Context)
-	return err
 }
 
 func TestRun(t *testing.T) {
@@ -494,16 +406,19 @@ func TestRun(t *testing.T) {
 	p := testProject(t, "", nil, testHost)
 	tests := []struct {
 		name string
-		eng  *fakeEngine
+		code int    // the container's exit status
+		err  error  // the engine's
 		want string // "" for success
 	}{
-		{"success", &fakeEngine{}, ""},
-		{"exit status", &fakeEngine{runCode: 3}, "the command in the container exited with status 3"},
-		{"engine error", &fakeEngine{runErr: errors.New("no such image")}, "no such image"},
+		{"success", 0, nil, ""},
+		{"exit status", 3, nil, "the command in the container exited with status 3"},
+		{"engine error", 0, errors.New("no such image"), "no such image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Run(t.Context(), tt.eng, p, RunOptions{Cmd: []string{"true"}, Cwd: p.Spec.Root})
+			eng := enginetest.New()
+			eng.OnRun = func(engine.RunRequest) (int, error) { return tt.code, tt.err }
+			err := Run(t.Context(), eng, p, RunOptions{Cmd: []string{"true"}, Cwd: p.Spec.Root})
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -511,12 +426,12 @@ func TestRun(t *testing.T) {
 			} else {
 				wantErr(t, err, tt.want)
 			}
-			if len(tt.eng.runs) != 1 || !slices.Equal(tt.eng.runs[0].Cmd, []string{"true"}) || tt.eng.runs[0].Image != p.Tag {
-				t.Errorf("runs = %+v", tt.eng.runs)
+			if runs := eng.Runs(); len(runs) != 1 || !slices.Equal(runs[0].Cmd, []string{"true"}) || runs[0].Image != p.Tag {
+				t.Errorf("runs = %+v", runs)
 			}
 			var exit *ExitError
-			if tt.eng.runCode != 0 && (!errors.As(err, &exit) || exit.Code != tt.eng.runCode) {
-				t.Errorf("error %v is not *ExitError{%d}", err, tt.eng.runCode)
+			if tt.code != 0 && (!errors.As(err, &exit) || exit.Code != tt.code) {
+				t.Errorf("error %v is not *ExitError{%d}", err, tt.code)
 			}
 		})
 	}

@@ -13,14 +13,6 @@ import (
 	"github.com/devenv/devenv/env/engine"
 )
 
-// RegistryEngine is what push, pull and a prebuilt `image` need from the engine.
-// Credentials are the engine package's business: it reads what `docker login` left.
-type RegistryEngine interface {
-	TagImage(ctx context.Context, src, dst string) error
-	PushImage(ctx context.Context, ref string, out io.Writer) error
-	PullImage(ctx context.Context, ref string, out io.Writer) error
-}
-
 // ErrNoRegistry is a push or pull with no reference to push to or pull from.
 var ErrNoRegistry = errors.New(`no registry configured: pass REF or set image = "registry.example.com/team/app:tag" in devenv.toml`)
 
@@ -65,21 +57,9 @@ func normalizeRef(ref string, allowDigest bool) (string, error) {
 	return reference.FamiliarString(reference.TagNameOnly(named)), nil
 }
 
-func registryEngine(eng Engine) (RegistryEngine, error) {
-	re, ok := eng.(RegistryEngine)
-	if !ok {
-		return nil, errors.New("this engine cannot push or pull images")
-	}
-	return re, nil
-}
-
 // pullIfMissing is EnsureImage for a prebuilt environment: pull the image when the
 // engine lacks it (or always, with Rebuild), never build.
 func pullIfMissing(ctx context.Context, eng Engine, p *Project, opt BuildOptions) error {
-	re, err := registryEngine(eng)
-	if err != nil {
-		return err
-	}
 	if !opt.Rebuild {
 		ok, err := eng.ImageExists(ctx, p.Spec.Image)
 		if err != nil || ok {
@@ -91,7 +71,7 @@ func pullIfMissing(ctx context.Context, eng Engine, p *Project, opt BuildOptions
 		fmt.Fprintf(out, "devenv: image = %q is set, so %s in %s are not used here: they build what `devenv push` publishes\n",
 			p.Spec.Image, strings.Join(p.Spec.ImageIgnores, ", "), ConfigFile)
 	}
-	if err := re.PullImage(ctx, p.Spec.Image, out); err != nil {
+	if err := eng.PullImage(ctx, p.Spec.Image, out); err != nil {
 		return ExplainRegistryError(err)
 	}
 	return nil
@@ -121,10 +101,6 @@ func Push(ctx context.Context, eng Engine, p *Project, ref string, renderOpt Ren
 	if err != nil {
 		return PushResult{}, err
 	}
-	re, err := registryEngine(eng)
-	if err != nil {
-		return PushResult{}, err
-	}
 	bp, err := PublishProject(p, renderOpt)
 	if err != nil {
 		return PushResult{}, err
@@ -134,10 +110,10 @@ func Push(ctx context.Context, eng Engine, p *Project, ref string, renderOpt Ren
 		return PushResult{}, err
 	}
 	res := PushResult{Ref: ref, Source: bp.Tag, Built: built}
-	if err := re.TagImage(ctx, bp.Tag, ref); err != nil {
+	if err := eng.TagImage(ctx, bp.Tag, ref); err != nil {
 		return res, fmt.Errorf("cannot tag %s as %s: %w", bp.Tag, ref, err)
 	}
-	if err := re.PushImage(ctx, ref, orDiscard(opt.Progress)); err != nil {
+	if err := eng.PushImage(ctx, ref, orDiscard(opt.Progress)); err != nil {
 		return res, ExplainRegistryError(err)
 	}
 	return res, nil
@@ -167,12 +143,8 @@ func PullRef(ref string, p *Project) (string, error) {
 }
 
 // Pull pulls ref from its registry.
-func Pull(ctx context.Context, eng Engine, ref string, out io.Writer) error {
-	re, err := registryEngine(eng)
-	if err != nil {
-		return err
-	}
-	if err := re.PullImage(ctx, ref, orDiscard(out)); err != nil {
+func Pull(ctx context.Context, eng RegistryEngine, ref string, out io.Writer) error {
+	if err := eng.PullImage(ctx, ref, orDiscard(out)); err != nil {
 		return ExplainRegistryError(err)
 	}
 	return nil

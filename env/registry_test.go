@@ -1,41 +1,14 @@
 package env
 
 import (
-	"context"
 	"errors"
-	"io"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
-
-// fakeRegistry is an engine that can also tag, push and pull.
-type fakeRegistry struct {
-	*fakeEngine
-	tags    [][2]string
-	pushes  []string
-	pulls   []string
-	pushErr error
-	pullErr error
-}
-
-func newFakeRegistry() *fakeRegistry { return &fakeRegistry{fakeEngine: &fakeEngine{}} }
-
-func (f *fakeRegistry) TagImage(_ context.Context, src, dst string) error {
-	f.tags = append(f.tags, [2]string{src, dst})
-	return nil
-}
-
-func (f *fakeRegistry) PushImage(_ context.Context, ref string, _ io.Writer) error {
-	f.pushes = append(f.pushes, ref)
-	return f.pushErr
-}
-
-func (f *fakeRegistry) PullImage(_ context.Context, ref string, _ io.Writer) error {
-	f.pulls = append(f.pulls, ref)
-	return f.pullErr
-}
 
 func loadTestProject(t *testing.T, toml string, host Host) *Project {
 	t.Helper()
@@ -89,33 +62,35 @@ func TestImageKeyErrors(t *testing.T) {
 }
 
 func TestEnsureImagePullsInsteadOfBuilding(t *testing.T) {
-	eng := newFakeRegistry()
+	eng := enginetest.New()
 	p := loadTestProject(t, "image = \"reg.example/app:1\"\nsetup = [\"true\"]\n", Host{})
 	var out strings.Builder
 	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{Progress: &out})
 	if err != nil || built {
 		t.Fatalf("EnsureImage = %v, %v", built, err)
 	}
-	if len(eng.builds) != 0 || strings.Join(eng.pulls, ",") != "reg.example/app:1" {
-		t.Errorf("builds %d, pulls %v: want one pull and no build", len(eng.builds), eng.pulls)
+	if pulls := eng.Did("PullImage"); len(eng.Builds()) != 0 || !slices.Equal(pulls, []string{"PullImage reg.example/app:1"}) {
+		t.Errorf("builds %d, pulls %v: want one pull and no build", len(eng.Builds()), pulls)
 	}
 	if !strings.Contains(out.String(), `image = "reg.example/app:1" is set, so setup in devenv.toml are not used here`) {
 		t.Errorf("no warning about the ignored build keys: %q", out.String())
 	}
 
 	// Present: nothing to do.
-	eng = newFakeRegistry()
-	eng.exists = true
-	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{}); err != nil || len(eng.pulls) != 0 {
-		t.Errorf("image present: pulls %v, err %v", eng.pulls, err)
+	eng = enginetest.New()
+	eng.AddImage("reg.example/app:1")
+	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{}); err != nil || len(eng.Calls("PullImage")) != 0 {
+		t.Errorf("image present: pulls %v, err %v", eng.Calls("PullImage"), err)
 	}
 	// --rebuild pulls again.
-	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{Rebuild: true}); err != nil || len(eng.pulls) != 1 {
-		t.Errorf("rebuild: pulls %v, err %v", eng.pulls, err)
+	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{Rebuild: true}); err != nil || len(eng.Did("PullImage")) != 1 {
+		t.Errorf("rebuild: pulls %v, err %v", eng.Did("PullImage"), err)
 	}
-	// An engine that cannot pull says so.
-	if _, err := EnsureImage(t.Context(), &fakeEngine{}, p, BuildOptions{}); err == nil {
-		t.Error("an engine without pull must fail")
+	// A pull that fails says why, and builds nothing instead.
+	eng = enginetest.New()
+	eng.Fail("PullImage", &engine.RegistryError{Op: "pull", Ref: "reg.example/app:1", Registry: "reg.example", Kind: engine.RegistryNotFound, Msg: "manifest unknown"})
+	if _, err := EnsureImage(t.Context(), eng, p, BuildOptions{}); err == nil || !strings.Contains(err.Error(), "has no such image") || len(eng.Builds()) != 0 {
+		t.Errorf("a failed pull: %v, builds %d", err, len(eng.Builds()))
 	}
 }
 
@@ -123,11 +98,11 @@ func TestPush(t *testing.T) {
 	host := Host{UID: 1000, GID: 1000, UserName: "ann"}
 	p := loadTestProject(t, "name = \"app\"\nbase = \"busybox:devenv\"\n", host)
 
-	eng := newFakeRegistry()
+	eng := enginetest.New()
 	if _, err := Push(t.Context(), eng, p, "", RenderOptions{BuildKit: true}, BuildOptions{}); !errors.Is(err, ErrNoRegistry) {
 		t.Fatalf("no REF and no image: %v", err)
 	}
-	if len(eng.builds) != 0 {
+	if len(eng.Builds()) != 0 {
 		t.Error("built with nowhere to push")
 	}
 
@@ -135,19 +110,19 @@ func TestPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Ref != "reg.example/team/app:latest" || !res.Built || len(eng.builds) != 1 {
-		t.Errorf("result %+v, builds %d", res, len(eng.builds))
+	if res.Ref != "reg.example/team/app:latest" || !res.Built || len(eng.Builds()) != 1 {
+		t.Errorf("result %+v, builds %d", res, len(eng.Builds()))
 	}
-	if strings.Contains(eng.builds[0].Tag, p.Fingerprint) || strings.Contains(eng.contexts[0]["Dockerfile"], "ann") {
+	if strings.Contains(eng.Builds()[0].Tag, p.Fingerprint) || strings.Contains(eng.Contexts()[0].Files["Dockerfile"], "ann") {
 		t.Error("the published image must be built without the host user's layer")
 	}
-	if len(eng.tags) != 1 || eng.tags[0] != [2]string{res.Source, res.Ref} || strings.Join(eng.pushes, ",") != res.Ref {
-		t.Errorf("tags %v pushes %v", eng.tags, eng.pushes)
+	if tags, pushes := eng.Did("TagImage"), eng.Did("PushImage"); !slices.Equal(tags, []string{"TagImage " + res.Source + " " + res.Ref}) || !slices.Equal(pushes, []string{"PushImage " + res.Ref}) {
+		t.Errorf("tags %v pushes %v", tags, pushes)
 	}
 
 	// The image key is the default.
 	pi := loadTestProject(t, "name = \"app\"\nimage = \"reg.example/app:2\"\n", host)
-	eng = newFakeRegistry()
+	eng = enginetest.New()
 	if res, err := Push(t.Context(), eng, pi, "", RenderOptions{BuildKit: true}, BuildOptions{}); err != nil || res.Ref != "reg.example/app:2" {
 		t.Errorf("push to the image key: %+v %v", res, err)
 	}

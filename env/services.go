@@ -17,23 +17,6 @@ import (
 // DefaultHealthTimeout is how long a service's healthcheck may take to pass.
 const DefaultHealthTimeout = 60 * time.Second
 
-// ServiceEngine is what starting and stopping services needs from the engine.
-type ServiceEngine interface {
-	ImageExists(ctx context.Context, ref string) (bool, error)
-	Build(ctx context.Context, req engine.BuildRequest) error
-	Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error)
-	RemoveContainer(ctx context.Context, id string, force bool) error
-	EnsureNetwork(ctx context.Context, name string, labels map[string]string) error
-	Networks(ctx context.Context, labels map[string]string) ([]engine.Network, error)
-	RemoveNetwork(ctx context.Context, id string) error
-	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
-	Volumes(ctx context.Context, labels map[string]string) ([]engine.Volume, error)
-	RemoveVolume(ctx context.Context, name string) error
-	StartService(ctx context.Context, req engine.ServiceRequest) (string, error)
-	Exec(ctx context.Context, containerName string, cmd []string, user string, env []string, out io.Writer) (int, error)
-	Logs(ctx context.Context, id string, tail int) (string, error)
-}
-
 // ServiceOptions tune StartServices.
 type ServiceOptions struct {
 	Notice   io.Writer // one line per service: started, reused, healthy
@@ -54,7 +37,7 @@ func projectLabels(s *Spec) map[string]string {
 // a service already running with the same configuration is left alone, one whose
 // configuration changed is recreated. Services keep running after devenv exits; `devenv
 // down` stops them.
-func StartServices(ctx context.Context, eng ServiceEngine, p *Project, opt ServiceOptions) error {
+func StartServices(ctx context.Context, eng Engine, p *Project, opt ServiceOptions) error {
 	s := p.Spec
 	if len(s.Services) == 0 {
 		return nil
@@ -75,7 +58,7 @@ func StartServices(ctx context.Context, eng ServiceEngine, p *Project, opt Servi
 	return nil
 }
 
-func startService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, netName string, opt ServiceOptions, notice io.Writer) error {
+func startService(ctx context.Context, eng Engine, s *Spec, svc Service, netName string, opt ServiceOptions, notice io.Writer) error {
 	image := svc.Image
 	if svc.Build != "" {
 		tag, err := buildService(ctx, eng, s, svc, opt)
@@ -164,7 +147,7 @@ func serviceHash(req engine.ServiceRequest, svc Service) string {
 
 // waitHealthy runs the healthcheck until it passes, the service stops, or its time is
 // up; then the error holds the service's last log lines.
-func waitHealthy(ctx context.Context, eng ServiceEngine, svc Service, id, name string, opt ServiceOptions, notice io.Writer, say bool) error {
+func waitHealthy(ctx context.Context, eng ContainerEngine, svc Service, id, name string, opt ServiceOptions, notice io.Writer, say bool) error {
 	if svc.Healthcheck == "" {
 		return nil
 	}
@@ -205,7 +188,7 @@ func waitHealthy(ctx context.Context, eng ServiceEngine, svc Service, id, name s
 	}
 }
 
-func containerState(ctx context.Context, eng ServiceEngine, service, id string) string {
+func containerState(ctx context.Context, eng ContainerEngine, service, id string) string {
 	list, err := eng.Containers(ctx, map[string]string{LabelService: service})
 	if err != nil {
 		return ""
@@ -219,7 +202,7 @@ func containerState(ctx context.Context, eng ServiceEngine, service, id string) 
 }
 
 // serviceFailed is msg with the service's last 20 log lines and what to do.
-func serviceFailed(ctx context.Context, eng ServiceEngine, svc Service, id, msg string) error {
+func serviceFailed(ctx context.Context, eng ContainerEngine, svc Service, id, msg string) error {
 	logs, err := eng.Logs(context.WithoutCancel(ctx), id, 20)
 	logs = strings.TrimRight(logs, "\n")
 	switch {
@@ -241,7 +224,7 @@ func lastLine(s string) string {
 
 // buildService builds a service's directory into devenv/<project>-svc-<service>:<hash
 // of the directory's files>, unless the engine has that image already.
-func buildService(ctx context.Context, eng ServiceEngine, s *Spec, svc Service, opt ServiceOptions) (string, error) {
+func buildService(ctx context.Context, eng ImageEngine, s *Spec, svc Service, opt ServiceOptions) (string, error) {
 	sum, err := dirHash(svc.Build)
 	if err != nil {
 		return "", fmt.Errorf("service %s: reading %s: %w", svc.Name, svc.Build, err)
@@ -286,7 +269,7 @@ func (r DownResult) Empty() bool {
 // Down stops and removes the service containers and the network of the project at
 // root, and its named volumes too when volumes is set. Only devenv's labels select
 // what it removes.
-func Down(ctx context.Context, eng ServiceEngine, root string, volumes bool) (DownResult, error) {
+func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResult, error) {
 	var res DownResult
 	if root == "" {
 		return res, errors.New("no project root: nothing to take down")

@@ -1,19 +1,17 @@
 package env
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 const dbService = `
@@ -90,173 +88,46 @@ func TestRunRequestJoinsServiceNetwork(t *testing.T) {
 	}
 }
 
-// fakeServices is an engine holding containers, networks and volumes in memory.
-type fakeServices struct {
-	mu         sync.Mutex
-	images     map[string]bool
-	containers []engine.Container
-	networks   []engine.Network
-	volumes    []engine.Volume
-	execCode   int
-	logs       string
-
-	builds  []engine.BuildRequest
-	context []string // names in the last build's context
-	started []engine.ServiceRequest
-	removed []string
-	execs   int
-}
-
-func (f *fakeServices) ImageExists(_ context.Context, ref string) (bool, error) {
-	return f.images[ref], nil
-}
-
-func (f *fakeServices) Build(_ context.Context, req engine.BuildRequest) error {
-	tr := tar.NewReader(req.Context)
-	f.context = nil
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		f.context = append(f.context, h.Name)
-	}
-	f.builds = append(f.builds, req)
-	return nil
-}
-
-func (f *fakeServices) Containers(_ context.Context, labels map[string]string) ([]engine.Container, error) {
-	var out []engine.Container
-next:
-	for _, c := range f.containers {
-		for k, v := range labels {
-			if got, ok := c.Labels[k]; !ok || (v != "" && got != v) {
-				continue next
-			}
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-func (f *fakeServices) RemoveContainer(_ context.Context, id string, force bool) error {
-	f.removed = append(f.removed, id)
-	for i, c := range f.containers {
-		if c.ID == id {
-			f.containers = append(f.containers[:i], f.containers[i+1:]...)
-			break
-		}
-	}
-	return nil
-}
-
-func (f *fakeServices) EnsureNetwork(_ context.Context, name string, labels map[string]string) error {
-	for _, n := range f.networks {
-		if n.Name == name {
-			return nil
-		}
-	}
-	f.networks = append(f.networks, engine.Network{ID: "net-" + name, Name: name, Labels: labels})
-	return nil
-}
-
-func (f *fakeServices) Networks(_ context.Context, labels map[string]string) ([]engine.Network, error) {
-	var out []engine.Network
-	for _, n := range f.networks {
-		if n.Labels[LabelProject] == labels[LabelProject] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeServices) RemoveNetwork(_ context.Context, id string) error {
-	f.removed = append(f.removed, id)
-	return nil
-}
-
-func (f *fakeServices) EnsureVolume(_ context.Context, name string, labels map[string]string) error {
-	for _, v := range f.volumes {
-		if v.Name == name {
-			return nil
-		}
-	}
-	f.volumes = append(f.volumes, engine.Volume{Name: name, Labels: labels})
-	return nil
-}
-
-func (f *fakeServices) Volumes(_ context.Context, labels map[string]string) ([]engine.Volume, error) {
-	var out []engine.Volume
-	for _, v := range f.volumes {
-		if v.Labels[LabelProject] == labels[LabelProject] {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeServices) RemoveVolume(_ context.Context, name string) error {
-	f.removed = append(f.removed, "volume "+name)
-	return nil
-}
-
-func (f *fakeServices) StartService(_ context.Context, req engine.ServiceRequest) (string, error) {
-	f.started = append(f.started, req)
-	id := fmt.Sprintf("c%d", len(f.started))
-	f.containers = append(f.containers, engine.Container{ID: id, Name: req.Name, State: "running", Labels: req.Labels})
-	return id, nil
-}
-
-func (f *fakeServices) Exec(_ context.Context, name string, cmd []string, user string, env []string, out io.Writer) (int, error) {
-	f.execs++
-	return f.execCode, nil
-}
-
-func (f *fakeServices) Logs(_ context.Context, id string, tail int) (string, error) {
-	return f.logs, nil
-}
-
 func TestStartServicesStartsOnceAndRecreatesOnChange(t *testing.T) {
 	s := mustResolve(t, dbService, map[string]string{"cache/Dockerfile": "FROM busybox\n"}, testHost)
 	p := &Project{Spec: s}
-	eng := &fakeServices{images: map[string]bool{}}
+	eng := enginetest.New()
 	var notice strings.Builder
 	if err := StartServices(t.Context(), eng, p, ServiceOptions{Notice: &notice}); err != nil {
 		t.Fatal(err)
 	}
-	if len(eng.networks) != 1 || eng.networks[0].Name != ServiceNetwork(s) || eng.networks[0].Labels[LabelProject] != s.Root {
-		t.Errorf("networks = %+v", eng.networks)
+	if nets, _ := eng.Networks(t.Context(), nil); len(nets) != 1 || nets[0].Name != ServiceNetwork(s) || nets[0].Labels[LabelProject] != s.Root {
+		t.Errorf("networks = %+v", nets)
 	}
-	if len(eng.volumes) != 1 || eng.volumes[0].Name != "devenv-shop-pgdata" || eng.volumes[0].Labels[LabelName] != "shop" {
-		t.Errorf("volumes = %+v", eng.volumes)
+	if vols, _ := eng.Volumes(t.Context(), nil); len(vols) != 1 || vols[0].Name != "devenv-shop-pgdata" || vols[0].Labels[LabelName] != "shop" {
+		t.Errorf("volumes = %+v", vols)
 	}
-	if len(eng.builds) != 1 || !regexp.MustCompile(`^devenv/shop-svc-cache:[0-9a-f]{16}$`).MatchString(eng.builds[0].Tag) ||
-		strings.Join(eng.context, ",") != "Dockerfile" || eng.builds[0].Labels[LabelService] != "cache" {
-		t.Errorf("builds = %+v, context %v", eng.builds, eng.context)
+	builds := eng.Builds()
+	if context := eng.Contexts()[0].Names; len(builds) != 1 || !regexp.MustCompile(`^devenv/shop-svc-cache:[0-9a-f]{16}$`).MatchString(builds[0].Tag) ||
+		strings.Join(context, ",") != "Dockerfile" || builds[0].Labels[LabelService] != "cache" {
+		t.Errorf("builds = %+v, context %v", builds, context)
 	}
-	if len(eng.started) != 2 {
-		t.Fatalf("started %d services, want 2", len(eng.started))
+	started := eng.Services()
+	if len(started) != 2 {
+		t.Fatalf("started %d services, want 2", len(started))
 	}
-	db := eng.started[1]
+	db := started[1]
 	if db.Name != "devenv-shop-db" || db.Alias != "db" || db.Network != ServiceNetwork(s) || db.Image != "postgres:16" ||
 		db.Labels[LabelProject] != s.Root || db.Labels[LabelVersion] != Version || db.Labels[LabelService] != "db" || db.Labels[LabelConfigHash] == "" ||
 		strings.Join(db.Env, ",") != "POSTGRES_PASSWORD=dev" || db.Volumes[0] != (engine.VolumeMount{Volume: "devenv-shop-pgdata", Target: "/var/lib/postgresql/data"}) {
 		t.Errorf("db request = %+v", db)
 	}
-	if eng.execs != 1 || !strings.Contains(notice.String(), "service db is healthy") {
-		t.Errorf("healthchecks %d; notices:\n%s", eng.execs, notice.String())
+	if execs := len(eng.Execs()); execs != 1 || !strings.Contains(notice.String(), "service db is healthy") {
+		t.Errorf("healthchecks %d; notices:\n%s", execs, notice.String())
 	}
 
-	// The same configuration again: nothing started.
-	eng.images[eng.builds[0].Tag] = true
+	// The same configuration again: nothing started (the built image is there now).
 	if err := StartServices(t.Context(), eng, p, ServiceOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(eng.started) != 2 || len(eng.builds) != 1 || len(eng.removed) != 0 {
-		t.Errorf("a second start started %d, built %d, removed %v", len(eng.started), len(eng.builds), eng.removed)
+	removes := []string{"RemoveContainer", "RemoveNetwork", "RemoveVolume"}
+	if removed := eng.Did(removes...); len(eng.Services()) != 2 || len(eng.Builds()) != 1 || len(removed) != 0 {
+		t.Errorf("a second start started %d, built %d, removed %v", len(eng.Services()), len(eng.Builds()), removed)
 	}
 
 	// A changed service is recreated; the other one is left alone.
@@ -264,14 +135,16 @@ func TestStartServicesStartsOnceAndRecreatesOnChange(t *testing.T) {
 	if err := StartServices(t.Context(), eng, p, ServiceOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(eng.started) != 3 || eng.started[2].Alias != "db" || strings.Join(eng.removed, ",") != "c2" {
-		t.Errorf("after a change: started %d, removed %v", len(eng.started), eng.removed)
+	if started, removed := eng.Services(), eng.Did(removes...); len(started) != 3 || started[2].Alias != "db" || !slices.Equal(removed, []string{"RemoveContainer c2 force"}) {
+		t.Errorf("after a change: started %d, removed %v", len(started), removed)
 	}
 }
 
 func TestStartServicesHealthTimeoutShowsLogs(t *testing.T) {
 	s := mustResolve(t, "name = \"shop\"\n[services.db]\nimage = \"postgres\"\nhealthcheck = \"false\"\nhealth_timeout = \"30ms\"\n", nil, testHost)
-	eng := &fakeServices{execCode: 1, logs: "booting\nFATAL: no config\n"}
+	eng := enginetest.New()
+	eng.OnExec = func(string, []string) (int, error) { return 1, nil }
+	eng.SetLogs("devenv-shop-db", "booting\nFATAL: no config\n")
 	err := StartServices(t.Context(), eng, &Project{Spec: s}, ServiceOptions{Interval: 5 * time.Millisecond})
 	if err == nil {
 		t.Fatal("no error from a service that never becomes healthy")
@@ -282,8 +155,8 @@ func TestStartServicesHealthTimeoutShowsLogs(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if eng.execs < 2 {
-		t.Errorf("healthcheck ran %d times, want it polled", eng.execs)
+	if execs := len(eng.Execs()); execs < 2 {
+		t.Errorf("healthcheck ran %d times, want it polled", execs)
 	}
 }
 
@@ -291,7 +164,9 @@ func TestStartServicesCancelled(t *testing.T) {
 	s := mustResolve(t, "name = \"shop\"\n[services.db]\nimage = \"postgres\"\nhealthcheck = \"false\"\n", nil, testHost)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := StartServices(ctx, &fakeServices{execCode: 1}, &Project{Spec: s}, ServiceOptions{})
+	eng := enginetest.New()
+	eng.OnExec = func(string, []string) (int, error) { return 1, nil }
+	err := StartServices(ctx, eng, &Project{Spec: s}, ServiceOptions{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
@@ -299,32 +174,36 @@ func TestStartServicesCancelled(t *testing.T) {
 
 func TestDownSelectsByLabel(t *testing.T) {
 	ours := map[string]string{LabelProject: "/p", LabelService: "db"}
-	eng := &fakeServices{
-		containers: []engine.Container{
-			{ID: "svc", Name: "devenv-p-db", Labels: ours},
-			{ID: "shell", Name: "devenv-p-abc123", Labels: map[string]string{LabelProject: "/p"}},
-			{ID: "other", Name: "devenv-q-db", Labels: map[string]string{LabelProject: "/q", LabelService: "db"}},
-			{ID: "stranger", Name: "devenv-p-db2"},
-		},
-		networks: []engine.Network{{ID: "n1", Name: "devenv-p-1", Labels: map[string]string{LabelProject: "/p"}}, {ID: "n2", Name: "devenv-q-2", Labels: map[string]string{LabelProject: "/q"}}},
-		volumes:  []engine.Volume{{Name: "devenv-p-pgdata", Labels: map[string]string{LabelProject: "/p"}}, {Name: "devenv-q-pgdata", Labels: map[string]string{LabelProject: "/q"}}},
+	newEng := func() *enginetest.Engine {
+		eng := enginetest.New()
+		eng.SetContainers(
+			engine.Container{ID: "svc", Name: "devenv-p-db", Labels: ours},
+			engine.Container{ID: "shell", Name: "devenv-p-abc123", Labels: map[string]string{LabelProject: "/p"}},
+			engine.Container{ID: "other", Name: "devenv-q-db", Labels: map[string]string{LabelProject: "/q", LabelService: "db"}},
+			engine.Container{ID: "stranger", Name: "devenv-p-db2"},
+		)
+		eng.SetNetworks(engine.Network{ID: "n1", Name: "devenv-p-1", Labels: map[string]string{LabelProject: "/p"}}, engine.Network{ID: "n2", Name: "devenv-q-2", Labels: map[string]string{LabelProject: "/q"}})
+		eng.SetVolumes(engine.Volume{Name: "devenv-p-pgdata", Labels: map[string]string{LabelProject: "/p"}}, engine.Volume{Name: "devenv-q-pgdata", Labels: map[string]string{LabelProject: "/q"}})
+		return eng
 	}
+	removes := []string{"RemoveContainer", "RemoveNetwork", "RemoveVolume"}
+	eng := newEng()
 	res, err := Down(t.Context(), eng, "/p", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(eng.removed, ",") != "svc,n1" || len(res.Volumes) != 0 {
-		t.Errorf("down removed %v (%+v)", eng.removed, res)
+	if removed := eng.Did(removes...); !slices.Equal(removed, []string{"RemoveContainer svc force", "RemoveNetwork n1"}) || len(res.Volumes) != 0 {
+		t.Errorf("down removed %v (%+v)", removed, res)
 	}
-	eng.removed = nil
+	eng = newEng()
 	res, err = Down(t.Context(), eng, "/p", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(eng.removed, ",") != "n1,volume devenv-p-pgdata" || strings.Join(res.Volumes, ",") != "devenv-p-pgdata" {
-		t.Errorf("down --volumes removed %v", eng.removed)
+	if removed := eng.Did(removes...); !slices.Equal(removed, []string{"RemoveContainer svc force", "RemoveNetwork n1", "RemoveVolume devenv-p-pgdata"}) || strings.Join(res.Volumes, ",") != "devenv-p-pgdata" {
+		t.Errorf("down --volumes removed %v", removed)
 	}
-	if res, err := Down(t.Context(), &fakeServices{}, "/p", true); err != nil || !res.Empty() {
+	if res, err := Down(t.Context(), enginetest.New(), "/p", true); err != nil || !res.Empty() {
 		t.Errorf("down with nothing: %+v, %v", res, err)
 	}
 }

@@ -11,11 +11,6 @@ import (
 	"sync"
 )
 
-// Execer runs a command in a running container; on_change = "apply" needs it.
-type Execer interface {
-	Exec(ctx context.Context, container string, cmd []string, user string, env []string, out io.Writer) (int, error)
-}
-
 // ShellOptions are RunOptions plus the watcher that may run beside the shell.
 type ShellOptions struct {
 	RunOptions
@@ -108,12 +103,7 @@ func RunShell(ctx context.Context, eng Engine, p *Project, opt ShellOptions) err
 // applyChanges runs the install commands of the groups whose files changed inside the
 // running container, as root, in a scratch copy of those files, as the build did, so
 // the running shell gets the new packages without a restart.
-func applyChanges(ctx context.Context, eng Engine, container string, p *Project, changed []string, out io.Writer) {
-	ex, ok := eng.(Execer)
-	if !ok {
-		notice(out, "this engine cannot apply changes to a running shell; run devenv shell again")
-		return
-	}
+func applyChanges(ctx context.Context, eng ContainerEngine, container string, p *Project, changed []string, out io.Writer) {
 	changedSet := map[string]bool{}
 	for _, c := range changed {
 		changedSet[c] = true
@@ -133,7 +123,7 @@ func applyChanges(ctx context.Context, eng Engine, container string, p *Project,
 			env = append(env, CAEnv()...)
 		}
 		env = append(env, proxyEnv()...)
-		code, err := ex.Exec(ctx, container, []string{"/bin/sh", "-c", script}, "0:0", env, &log)
+		code, err := eng.Exec(ctx, container, []string{"/bin/sh", "-c", script}, "0:0", env, &log)
 		switch {
 		case err != nil:
 			notice(out, "could not apply %s: %v", strings.Join(g.Files, ", "), err)

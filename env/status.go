@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-
-	"github.com/devenv/devenv/env/engine"
 )
 
 // inputDigests names each input of the image with a short digest of its contents:
@@ -44,11 +42,6 @@ func inputDigests(s *Spec, dockerfile string) (map[string]string, error) {
 func shortDigest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:12]
-}
-
-// ImageLister lists images by label; the status and clean-up commands need it.
-type ImageLister interface {
-	Images(ctx context.Context, labels map[string]string) ([]engine.Image, error)
 }
 
 // Status is whether a project's image is up to date, and if not, why.
@@ -136,7 +129,7 @@ func (c Change) String() string {
 }
 
 // ProjectStatus compares the project's current inputs with its images on the engine.
-func ProjectStatus(ctx context.Context, eng ImageLister, p *Project) (*Status, error) {
+func ProjectStatus(ctx context.Context, eng ImageEngine, p *Project) (*Status, error) {
 	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag, Base: p.Spec.Base, Stacks: stackStatuses(p.Spec)}
 	images, err := eng.Images(ctx, map[string]string{LabelProject: p.Spec.Root})
 	if err != nil {

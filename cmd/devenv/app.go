@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -30,6 +28,9 @@ const (
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
+
+// The Docker engine is the whole env.Engine: the commands never ask it for more.
+var _ env.Engine = (*engine.Docker)(nil)
 
 // interrupted is the signal that cancelled the command, for its exit code.
 var interrupted atomic.Int32
@@ -173,34 +174,4 @@ func newApp(f *factory) *cli.App {
 		return nil
 	}
 	return app
-}
-
-// noArgs refuses arguments to a command that takes none.
-func noArgs(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return &usageError{fmt.Errorf("%s takes no arguments", c.Command.FullName())}
-	}
-	return nil
-}
-
-// workingDir is where the command acts: -C DIR, or the current directory.
-func workingDir(c *cli.Context) (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("cannot read the current directory: %w", err)
-	}
-	if dir := c.String("chdir"); dir != "" {
-		if runtime.GOOS == "windows" {
-			dir = env.HostPathForEngine(dir, runtime.GOOS) // Git Bash: /c/Users/x
-		}
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(wd, dir)
-		}
-		st, err := os.Stat(dir)
-		if err != nil || !st.IsDir() {
-			return "", &usageError{fmt.Errorf("-C %s: no such directory", c.String("chdir"))}
-		}
-		return dir, nil
-	}
-	return wd, nil
 }

@@ -1,75 +1,28 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/devenv/devenv/env"
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 	"github.com/devenv/devenv/env/iostreams"
 )
 
-// fakeEngine records what devenv asks of the engine; no daemon is involved.
-type fakeEngine struct {
-	mu       sync.Mutex
-	info     engine.Info
-	pingErr  error
-	images   map[string]bool // tags the engine holds
-	runCode  int
-	builds   []engine.BuildRequest
-	contexts [][]string // each build's context file names
-	runs     []engine.RunRequest
-}
-
-func (f *fakeEngine) Ping(context.Context) (engine.Info, error) { return f.info, f.pingErr }
-
-func (f *fakeEngine) ImageExists(_ context.Context, ref string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.images[ref], nil
-}
-
-func (f *fakeEngine) Build(_ context.Context, req engine.BuildRequest) error {
-	var names []string
-	tr := tar.NewReader(req.Context)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		names = append(names, hdr.Name)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	req.Context = nil
-	f.builds = append(f.builds, req)
-	f.contexts = append(f.contexts, names)
-	if f.images == nil {
-		f.images = map[string]bool{}
-	}
-	f.images[req.Tag] = true
-	return nil
-}
-
-func (f *fakeEngine) Run(_ context.Context, req engine.RunRequest) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.runs = append(f.runs, req)
-	return f.runCode, nil
+// unreachable is an engine that does not answer.
+func unreachable() *enginetest.Engine {
+	eng := enginetest.New()
+	eng.Fail("Ping", &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"})
+	return eng
 }
 
 // testFactory gives commands buffers for streams and eng as the engine.
@@ -132,7 +85,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eng := &fakeEngine{}
+			eng := enginetest.New()
 			f, _, errOut := testFactory(eng)
 			code := runApp(t, f, nil, tt.args...)
 			if code != exitUsage {
@@ -143,7 +96,7 @@ func TestUsageErrors(t *testing.T) {
 					t.Errorf("stderr = %q, want it to say %q", errOut, w)
 				}
 			}
-			if len(eng.builds)+len(eng.runs) != 0 {
+			if len(eng.Builds())+len(eng.Runs()) != 0 {
 				t.Errorf("a usage error still built or ran")
 			}
 			if _, err := os.Stat(filepath.Join(dir, "devenv.toml")); err == nil {
@@ -391,8 +344,7 @@ func TestMissingConfig(t *testing.T) {
 		{"shell"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			eng := &fakeEngine{info: engine.Info{BuildKit: true}}
-			f, _, errOut := testFactory(eng)
+			f, _, errOut := testFactory(enginetest.New())
 			code := runApp(t, f, nil, append([]string{"-C", dir}, args...)...)
 			if code != exitError {
 				t.Errorf("exit status %d, want %d", code, exitError)
@@ -411,8 +363,7 @@ func TestConfigErrorBeforeEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No engine answers, yet the mistake in devenv.toml is what the user hears about.
-	eng := &fakeEngine{pingErr: &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"}}
-	f, _, errOut := testFactory(eng)
+	f, _, errOut := testFactory(unreachable())
 	if code := runApp(t, f, nil, "-C", dir, "build"); code != exitError {
 		t.Errorf("exit status %d, want %d", code, exitError)
 	}
@@ -426,8 +377,7 @@ func TestEngineUnreachable(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "devenv.toml"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng := &fakeEngine{pingErr: &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"}}
-	f, _, errOut := testFactory(eng)
+	f, _, errOut := testFactory(unreachable())
 	if code := runApp(t, f, nil, "-C", dir, "run", "--", "true"); code != exitError {
 		t.Errorf("exit status %d, want %d", code, exitError)
 	}
@@ -454,19 +404,21 @@ func TestBuildAndRunWithFakeEngine(t *testing.T) {
 	}
 	ca := writeTemp(t, "ca.pem")
 	t.Setenv("SSL_CERT_FILE", ca)
-	eng := &fakeEngine{info: engine.Info{BuildKit: true}, runCode: 7}
+	eng := enginetest.New()
+	eng.OnRun = func(engine.RunRequest) (int, error) { return 7, nil }
 
 	f, _, errOut := testFactory(eng)
 	if code := runApp(t, f, nil, "-C", dir, "build", "--progress", "plain"); code != exitOK {
 		t.Fatalf("build: exit status %d: %s", code, errOut)
 	}
-	if len(eng.builds) != 1 || !strings.HasPrefix(eng.builds[0].Tag, "devenv/web:") {
-		t.Fatalf("builds = %+v", eng.builds)
+	builds := eng.Builds()
+	if len(builds) != 1 || !strings.HasPrefix(builds[0].Tag, "devenv/web:") {
+		t.Fatalf("builds = %+v", builds)
 	}
-	if want := []string{".devenv/Dockerfile", "requirements.txt"}; !slices.Equal(eng.contexts[0], want) {
-		t.Errorf("build context = %q", eng.contexts[0])
+	if want := []string{".devenv/Dockerfile", "requirements.txt"}; !slices.Equal(eng.Contexts()[0].Names, want) {
+		t.Errorf("build context = %q", eng.Contexts()[0].Names)
 	}
-	if !strings.Contains(errOut.String(), "built "+eng.builds[0].Tag) {
+	if !strings.Contains(errOut.String(), "built "+builds[0].Tag) {
 		t.Errorf("stderr = %q", errOut)
 	}
 
@@ -474,8 +426,8 @@ func TestBuildAndRunWithFakeEngine(t *testing.T) {
 	if code := runApp(t, f, nil, "-C", dir, "build"); code != exitOK {
 		t.Fatalf("second build: exit status %d: %s", code, errOut)
 	}
-	if len(eng.builds) != 1 || !strings.Contains(errOut.String(), eng.builds[0].Tag+" is up to date") {
-		t.Errorf("second build rebuilt (%d builds) or said %q", len(eng.builds), errOut)
+	if len(eng.Builds()) != 1 || !strings.Contains(errOut.String(), builds[0].Tag+" is up to date") {
+		t.Errorf("second build rebuilt (%d builds) or said %q", len(eng.Builds()), errOut)
 	}
 
 	// The command's own status is devenv's, and it runs where the user stands.
@@ -483,11 +435,11 @@ func TestBuildAndRunWithFakeEngine(t *testing.T) {
 	if code := runApp(t, f, nil, "-C", sub, "run", "--", "python", "app.py"); code != 7 {
 		t.Errorf("run: exit status %d, want the command's 7 (stderr %q)", code, errOut)
 	}
-	if len(eng.runs) != 1 {
-		t.Fatalf("runs = %d", len(eng.runs))
+	if len(eng.Runs()) != 1 {
+		t.Fatalf("runs = %d", len(eng.Runs()))
 	}
-	run := eng.runs[0]
-	if !slices.Equal(run.Cmd, []string{"python", "app.py"}) || run.Workdir != "/workspace/src" || run.Image != eng.builds[0].Tag || run.TTY {
+	run := eng.Runs()[0]
+	if !slices.Equal(run.Cmd, []string{"python", "app.py"}) || run.Workdir != "/workspace/src" || run.Image != builds[0].Tag || run.TTY {
 		t.Errorf("run request = %+v", run)
 	}
 	if strings.Contains(errOut.String(), "devenv:") {
@@ -495,13 +447,13 @@ func TestBuildAndRunWithFakeEngine(t *testing.T) {
 	}
 
 	// Without BuildKit the image is another one, built from a Dockerfile without mounts.
-	eng.info.BuildKit = false
+	eng.SetInfo(engine.Info{BuildKit: false})
 	f, _, errOut = testFactory(eng)
 	if code := runApp(t, f, nil, "-C", dir, "build", "--progress", "quiet"); code != exitOK {
 		t.Fatalf("classic build: exit status %d: %s", code, errOut)
 	}
-	if len(eng.builds) != 2 || eng.builds[1].Tag == eng.builds[0].Tag || eng.builds[1].BuildKit {
-		t.Errorf("classic build: %+v", eng.builds)
+	if builds := eng.Builds(); len(builds) != 2 || builds[1].Tag == builds[0].Tag || builds[1].BuildKit {
+		t.Errorf("classic build: %+v", builds)
 	}
 }
 

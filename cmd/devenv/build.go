@@ -29,27 +29,10 @@ func newBuildCmd(f *factory, runF func(context.Context, *buildOptions) error) *c
 			&cli.BoolFlag{Name: "rebuild", Usage: "build even when an image for these inputs exists"},
 			progressFlag,
 		},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
+		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*buildOptions, error) {
 			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress")}
-			if err := checkProgress(opts.progress); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := f.newEngine()
-			if err != nil {
-				return err
-			}
-			return buildRun(c.Context, eng, opts)
-		},
+			return opts, checkProgress(opts.progress)
+		}, runF, buildRun),
 	}
 }
 

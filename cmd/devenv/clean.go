@@ -26,30 +26,15 @@ func newCleanCmd(f *factory, runF func(context.Context, *cleanOptions) error) *c
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Usage: "remove every devenv image of every project, the current ones included"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
-			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			jsonFlag,
 		},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &cleanOptions{io: f.io, dir: dir, all: c.Bool("all"), dryRun: c.Bool("dry-run"), json: c.Bool("json")}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := imagesEngine(f)
-			if err != nil {
-				return err
-			}
-			return cleanRun(c.Context, eng, opts)
-		},
+		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*cleanOptions, error) {
+			return &cleanOptions{io: f.io, dir: dir, all: c.Bool("all"), dryRun: c.Bool("dry-run"), json: c.Bool("json")}, nil
+		}, runF, cleanRun),
 	}
 }
 
-func cleanRun(ctx context.Context, eng imageEngine, opts *cleanOptions) error {
+func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 	q, currentErr, err := imageQuery(ctx, eng, opts.dir, opts.all)
 	if err != nil {
 		return err
@@ -88,16 +73,9 @@ func cleanRun(ctx context.Context, eng imageEngine, opts *cleanOptions) error {
 	case len(rep.Removed) == 0:
 		fmt.Fprintf(opts.io.ErrOut, "nothing to clean for %s\n", q.Root)
 	case opts.dryRun:
-		fmt.Fprintf(opts.io.ErrOut, "would remove %s, %s; nothing was removed (run without --dry-run to remove them)\n", countImages(len(rep.Removed)), env.FormatSize(rep.Freed))
+		fmt.Fprintf(opts.io.ErrOut, "would remove %s, %s; nothing was removed (run without --dry-run to remove them)\n", plural(len(rep.Removed), "image", "images"), env.FormatSize(rep.Freed))
 	default:
-		fmt.Fprintf(opts.io.ErrOut, "removed %s, %s\n", countImages(len(rep.Removed)), env.FormatSize(rep.Freed))
+		fmt.Fprintf(opts.io.ErrOut, "removed %s, %s\n", plural(len(rep.Removed), "image", "images"), env.FormatSize(rep.Freed))
 	}
 	return err
-}
-
-func countImages(n int) string {
-	if n == 1 {
-		return "1 image"
-	}
-	return fmt.Sprintf("%d images", n)
 }

@@ -25,20 +25,14 @@ func newDockerfileCmd(f *factory, runF func(*dockerfileOptions) error) *cli.Comm
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the Dockerfile to `FILE` instead of printing it"},
 		},
-		Action: func(c *cli.Context) error {
+		Action: localAction(func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return &usageError{fmt.Errorf("dockerfile takes no arguments (did you mean -o %s?)", c.Args().First())}
 			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &dockerfileOptions{io: f.io, dir: dir, output: c.String("output")}
-			if runF != nil {
-				return runF(opts)
-			}
-			return dockerfileRun(opts)
-		},
+			return nil
+		}, func(c *cli.Context, dir string) (*dockerfileOptions, error) {
+			return &dockerfileOptions{io: f.io, dir: dir, output: c.String("output")}, nil
+		}, runF, dockerfileRun),
 	}
 }
 

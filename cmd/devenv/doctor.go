@@ -23,33 +23,21 @@ func newDoctorCmd(f *factory, runF func(context.Context, *doctorOptions) error) 
 		Name:      "doctor",
 		Usage:     "check the engine, this project, certificates, proxies, disk space and file ownership, and say what to fix",
 		ArgsUsage: " ",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &doctorOptions{io: f.io, dir: dir, json: c.Bool("json")}
+		Flags:     []cli.Flag{jsonFlag},
+		Action: action(noArgs, func(c *cli.Context, dir string) (*doctorOptions, error) {
+			return &doctorOptions{io: f.io, dir: dir, json: c.Bool("json")}, nil
+		}, func(c *cli.Context, opts *doctorOptions) error {
 			if runF != nil {
 				return runF(c.Context, opts)
 			}
-			var deng env.DoctorEngine
-			eng, engErr := f.newEngine()
-			if engErr == nil {
-				var ok bool
-				if deng, ok = eng.(env.DoctorEngine); !ok {
-					engErr = fmt.Errorf("this engine cannot describe itself")
-				}
-			}
-			return doctorRun(c.Context, deng, engErr, opts)
-		},
+			// An engine that cannot even be made is what doctor reports first.
+			eng, err := f.newEngine()
+			return doctorRun(c.Context, eng, err, opts)
+		}),
 	}
 }
 
-func doctorRun(ctx context.Context, eng env.DoctorEngine, engErr error, opts *doctorOptions) error {
+func doctorRun(ctx context.Context, eng env.Engine, engErr error, opts *doctorOptions) error {
 	rep := env.Doctor(ctx, eng, env.DoctorOptions{Dir: opts.dir, Host: env.CurrentHost(), GOOS: runtime.GOOS, EngineErr: engErr})
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -62,12 +50,12 @@ func doctorRun(ctx context.Context, eng env.DoctorEngine, engErr error, opts *do
 		writeFindings(opts.io, rep.Findings)
 	}
 	if rep.Problems > 0 {
-		return fmt.Errorf("doctor found %d %s", rep.Problems, plural(rep.Problems, "problem", "problems"))
+		return fmt.Errorf("doctor found %s", plural(rep.Problems, "problem", "problems"))
 	}
 	if !opts.json {
 		msg := "no problems found"
 		if rep.Warnings > 0 {
-			msg += fmt.Sprintf(", %d %s", rep.Warnings, plural(rep.Warnings, "warning", "warnings"))
+			msg += ", " + plural(rep.Warnings, "warning", "warnings")
 		}
 		fmt.Fprintln(opts.io.ErrOut, msg)
 	}
@@ -86,11 +74,4 @@ func writeFindings(ios *iostreams.IOStreams, findings []env.Finding) {
 			fmt.Fprintf(ios.Out, "%s  -> %s\n", strings.Repeat(" ", 4+2+width), f.Fix)
 		}
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

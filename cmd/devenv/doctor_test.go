@@ -8,12 +8,13 @@ import (
 
 	"github.com/devenv/devenv/env"
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 func TestDoctor(t *testing.T) {
-	eng := newFakeDocker()
-	eng.details = engine.Details{Endpoint: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", ClientAPIVersion: "1.41",
-		OS: "linux", Arch: "amd64", RootDir: t.TempDir(), BuildKit: true}
+	eng := enginetest.New()
+	eng.SetDetails(engine.Details{Endpoint: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", ClientAPIVersion: "1.41",
+		OS: "linux", Arch: "amd64", RootDir: t.TempDir(), BuildKit: true})
 	dir := t.TempDir() // no project: the project's checks are skipped
 
 	f, out, errOut := testFactory(eng)
@@ -34,7 +35,7 @@ func TestDoctor(t *testing.T) {
 	}
 
 	// The engine does not answer: the endpoint is named, and doctor fails.
-	eng.detailsErr = &engine.UnreachableError{Endpoint: "unix:///nonexistent", Err: syscall.ENOENT}
+	eng.Fail("Details", &engine.UnreachableError{Endpoint: "unix:///nonexistent", Err: syscall.ENOENT})
 	f, out, errOut = testFactory(eng)
 	if code := runApp(t, f, nil, "-C", dir, "doctor"); code != exitError {
 		t.Errorf("exit status %d, want %d", code, exitError)

@@ -24,32 +24,14 @@ func newDownCmd(f *factory, runF func(context.Context, *downOptions) error) *cli
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "also remove the services' named volumes, and the data in them"},
 		},
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("down takes no arguments: it acts on the project's services (use -C DIR for another project)")}
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &downOptions{io: f.io, dir: dir, volumes: c.Bool("volumes")}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := f.newEngine()
-			if err != nil {
-				return err
-			}
-			se, ok := eng.(env.ServiceEngine)
-			if !ok {
-				return fmt.Errorf("this engine cannot manage services")
-			}
-			return downRun(c.Context, se, opts)
-		},
+		Action: engineAction(f, noArgsSaying("down takes no arguments: it acts on the project's services (use -C DIR for another project)"),
+			func(c *cli.Context, dir string) (*downOptions, error) {
+				return &downOptions{io: f.io, dir: dir, volumes: c.Bool("volumes")}, nil
+			}, runF, downRun),
 	}
 }
 
-func downRun(ctx context.Context, eng env.ServiceEngine, opts *downOptions) error {
+func downRun(ctx context.Context, eng env.Engine, opts *downOptions) error {
 	// Only the root is needed: a project whose devenv.toml is broken can still be
 	// taken down.
 	root, err := env.ProjectRoot(opts.dir)
@@ -78,11 +60,7 @@ func startServices(ctx context.Context, eng env.Engine, p *env.Project, build en
 	if len(p.Spec.Services) == 0 {
 		return nil
 	}
-	se, ok := eng.(env.ServiceEngine)
-	if !ok {
-		return fmt.Errorf("this engine cannot run services: remove [services] from %s", p.Spec.ConfigPath)
-	}
-	return env.StartServices(ctx, se, p, env.ServiceOptions{
+	return env.StartServices(ctx, eng, p, env.ServiceOptions{
 		Notice: build.Progress, Progress: build.Progress, Plain: build.Plain, BuildKit: build.Info.BuildKit,
 	})
 }

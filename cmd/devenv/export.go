@@ -24,20 +24,9 @@ func newExportCmd(f *factory, runF func(*exportOptions) error) *cli.Command {
 			Usage:     "write .devcontainer/devcontainer.json and its Dockerfile, for VS Code and Codespaces",
 			ArgsUsage: " ",
 			Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace existing .devcontainer files"}},
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return &usageError{fmt.Errorf("export devcontainer takes no arguments")}
-				}
-				dir, err := workingDir(c)
-				if err != nil {
-					return err
-				}
-				opts := &exportOptions{io: f.io, dir: dir, force: c.Bool("force")}
-				if runF != nil {
-					return runF(opts)
-				}
-				return exportDevcontainerRun(opts)
-			},
+			Action: localAction(noArgsSaying("export devcontainer takes no arguments"), func(c *cli.Context, dir string) (*exportOptions, error) {
+				return &exportOptions{io: f.io, dir: dir, force: c.Bool("force")}, nil
+			}, runF, exportDevcontainerRun),
 		}},
 	}
 }

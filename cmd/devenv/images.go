@@ -20,13 +20,6 @@ type imagesOptions struct {
 	now  func() time.Time
 }
 
-// imageEngine is what images and clean need: the engine (to tell which image is
-// current) and its image list.
-type imageEngine interface {
-	env.Engine
-	env.ImageEngine
-}
-
 func newImagesCmd(f *factory, runF func(context.Context, *imagesOptions) error) *cli.Command {
 	return &cli.Command{
 		Name:      "images",
@@ -34,39 +27,12 @@ func newImagesCmd(f *factory, runF func(context.Context, *imagesOptions) error) 
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list the devenv images of every project"},
-			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			jsonFlag,
 		},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &imagesOptions{io: f.io, dir: dir, all: c.Bool("all"), json: c.Bool("json"), now: time.Now}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := imagesEngine(f)
-			if err != nil {
-				return err
-			}
-			return imagesRun(c.Context, eng, opts)
-		},
+		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*imagesOptions, error) {
+			return &imagesOptions{io: f.io, dir: dir, all: c.Bool("all"), json: c.Bool("json"), now: time.Now}, nil
+		}, runF, imagesRun),
 	}
-}
-
-func imagesEngine(f *factory) (imageEngine, error) {
-	eng, err := f.newEngine()
-	if err != nil {
-		return nil, err
-	}
-	ie, ok := eng.(imageEngine)
-	if !ok {
-		return nil, fmt.Errorf("this engine cannot list images")
-	}
-	return ie, nil
 }
 
 // imageQuery works out whose images to list and which one is current. Without all,
@@ -95,7 +61,7 @@ func imageQuery(ctx context.Context, eng env.Engine, dir string, all bool) (q en
 	return q, nil, nil
 }
 
-func imagesRun(ctx context.Context, eng imageEngine, opts *imagesOptions) error {
+func imagesRun(ctx context.Context, eng env.Engine, opts *imagesOptions) error {
 	q, currentErr, err := imageQuery(ctx, eng, opts.dir, opts.all)
 	if err != nil {
 		return err
@@ -107,36 +73,19 @@ func imagesRun(ctx context.Context, eng imageEngine, opts *imagesOptions) error 
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return writeJSON(opts.io.Out, list)
-	}
-	if len(list) == 0 {
-		if opts.all {
-			fmt.Fprintln(opts.io.ErrOut, "no devenv images")
-		} else {
-			fmt.Fprintf(opts.io.ErrOut, "no devenv images for %s (`devenv build` builds one)\n", q.Root)
-		}
-		return nil
-	}
-	tw := newTable(opts.io.Out)
-	if opts.all {
-		fmt.Fprintln(tw, "TAG\tCURRENT\tSIZE\tCREATED\tPROJECT")
-	} else {
-		fmt.Fprintln(tw, "TAG\tCURRENT\tSIZE\tCREATED")
+	none := "no devenv images"
+	if !opts.all {
+		none += " for " + q.Root + " (`devenv build` builds one)"
 	}
 	now := opts.now()
-	for _, im := range list {
-		current := ""
-		if im.Current {
-			current = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", imageLabel(im), current, env.FormatSize(im.Size), ago(now, im.Created))
-		if opts.all {
-			fmt.Fprintf(tw, "\t%s", im.Project)
-		}
-		fmt.Fprintln(tw)
-	}
-	return tw.Flush()
+	return printListing(opts.io, listing{json: opts.json, all: opts.all, header: []string{"TAG", "CURRENT", "SIZE", "CREATED"}, none: none}, list,
+		func(im env.EnvImage) ([]string, string) {
+			current := ""
+			if im.Current {
+				current = "yes"
+			}
+			return []string{imageLabel(im), current, env.FormatSize(im.Size), ago(now, im.Created)}, im.Project
+		})
 }
 
 // imageLabel names an image for a person: its devenv tag, or its short ID when the

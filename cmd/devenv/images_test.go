@@ -12,11 +12,12 @@ import (
 
 	"github.com/devenv/devenv/env"
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 // imagesFixture is a project with its current image, an old one, an image of another
 // project, and an image named like devenv's without its labels.
-func imagesFixture(t *testing.T) (string, *env.Project, *fakeDocker) {
+func imagesFixture(t *testing.T) (string, *env.Project, *enginetest.Engine) {
 	t.Helper()
 	dir := project(t, "name = \"web\"\nbase = \"busybox:devenv\"\n")
 	p, err := env.LoadProject(dir, env.CurrentHost(), env.RenderOptions{BuildKit: true})
@@ -26,13 +27,13 @@ func imagesFixture(t *testing.T) (string, *env.Project, *fakeDocker) {
 	labels := func(root, fp string) map[string]string {
 		return map[string]string{env.LabelProject: root, env.LabelName: "web", env.LabelFingerprint: fp}
 	}
-	eng := newFakeDocker()
-	eng.images = []engine.ImageSummary{
-		{Image: engine.Image{ID: "sha256:cur", Tags: []string{p.Tag}, Labels: labels(dir, p.Fingerprint), Created: testNow.Add(-time.Minute)}, Size: 1_980_000},
-		{Image: engine.Image{ID: "sha256:old", Tags: []string{"devenv/web:0ld"}, Labels: labels(dir, "0ld"), Created: testNow.Add(-2 * time.Hour)}, Size: 205_000_000},
-		{Image: engine.Image{ID: "sha256:other", Tags: []string{"devenv/web:07h"}, Labels: labels("/other/web", "07h"), Created: testNow.Add(-time.Hour)}, Size: 1000},
-		{Image: engine.Image{ID: "sha256:plain", Tags: []string{"devenv/web:plain"}, Created: testNow}, Size: 1000},
-	}
+	eng := enginetest.New()
+	eng.SetImages(
+		engine.ImageSummary{Image: engine.Image{ID: "sha256:cur", Tags: []string{p.Tag}, Labels: labels(dir, p.Fingerprint), Created: testNow.Add(-time.Minute)}, Size: 1_980_000},
+		engine.ImageSummary{Image: engine.Image{ID: "sha256:old", Tags: []string{"devenv/web:0ld"}, Labels: labels(dir, "0ld"), Created: testNow.Add(-2 * time.Hour)}, Size: 205_000_000},
+		engine.ImageSummary{Image: engine.Image{ID: "sha256:other", Tags: []string{"devenv/web:07h"}, Labels: labels("/other/web", "07h"), Created: testNow.Add(-time.Hour)}, Size: 1000},
+		engine.ImageSummary{Image: engine.Image{ID: "sha256:plain", Tags: []string{"devenv/web:plain"}, Created: testNow}, Size: 1000},
+	)
 	return dir, p, eng
 }
 
@@ -48,7 +49,7 @@ func TestImages(t *testing.T) {
 		t.Fatalf("exit status %d: %s", code, errOut)
 	}
 	want := "TAG                           CURRENT   SIZE     CREATED\n" +
-		p.Tag + "   yes       1.98MB   1 minute ago\n" +
+		p.Tag + "   yes       1.98MB   About a minute ago\n" +
 		"devenv/web:0ld                          205MB    2 hours ago\n"
 	if out.String() != want {
 		t.Errorf("images:\n%s\nwant:\n%s", out, want)
@@ -84,25 +85,25 @@ func TestClean(t *testing.T) {
 	if code := runApp(t, f, nil, "-C", dir, "clean", "--dry-run"); code != exitOK {
 		t.Fatalf("exit status %d: %s", code, errOut)
 	}
-	if out.String() != "would remove devenv/web:0ld (205MB)\n" || len(eng.removedImages) != 0 ||
+	if removed := eng.Did("RemoveImageUnlessUsed"); out.String() != "would remove devenv/web:0ld (205MB)\n" || len(removed) != 0 ||
 		!strings.Contains(errOut.String(), "would remove 1 image, 205MB; nothing was removed") {
-		t.Errorf("clean --dry-run: stdout %q, stderr %q, removed %v", out, errOut, eng.removedImages)
+		t.Errorf("clean --dry-run: stdout %q, stderr %q, removed %v", out, errOut, removed)
 	}
 
 	f, out, errOut = testFactory(eng)
 	if code := runApp(t, f, nil, "-C", dir, "clean"); code != exitOK {
 		t.Fatalf("exit status %d: %s", code, errOut)
 	}
-	if !slices.Equal(eng.removedImages, []string{"devenv/web:0ld"}) || out.String() != "removed devenv/web:0ld (205MB)\n" {
-		t.Errorf("clean removed %v, said %q", eng.removedImages, out)
+	if removed := eng.Did("RemoveImageUnlessUsed"); !slices.Equal(removed, []string{"RemoveImageUnlessUsed devenv/web:0ld"}) || out.String() != "removed devenv/web:0ld (205MB)\n" {
+		t.Errorf("clean removed %v, said %q", removed, out)
 	}
 
 	// --all --dry-run lists every project's images, the current one too, and removes nothing.
-	eng.removedImages = nil
+	dir, p, eng = imagesFixture(t)
 	f, out, _ = testFactory(eng)
 	runApp(t, f, nil, "-C", dir, "clean", "--all", "--dry-run")
-	if s := out.String(); !strings.Contains(s, "would remove "+p.Tag) || !strings.Contains(s, "of /other/web") || strings.Contains(s, "plain") || len(eng.removedImages) != 0 {
-		t.Errorf("clean --all --dry-run: %q, removed %v", s, eng.removedImages)
+	if s, removed := out.String(), eng.Did("RemoveImageUnlessUsed"); !strings.Contains(s, "would remove "+p.Tag) || !strings.Contains(s, "of /other/web") || strings.Contains(s, "plain") || len(removed) != 0 {
+		t.Errorf("clean --all --dry-run: %q, removed %v", s, removed)
 	}
 
 	f, out, _ = testFactory(eng)
@@ -116,10 +117,10 @@ func TestClean(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "devenv.toml"), []byte("pacakges = []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng.removedImages = nil
 	f, _, errOut = testFactory(eng)
-	if code := runApp(t, f, nil, "-C", dir, "clean"); code != exitError || len(eng.removedImages) != 0 ||
+	code := runApp(t, f, nil, "-C", dir, "clean")
+	if removed := eng.Did("RemoveImageUnlessUsed"); code != exitError || len(removed) != 0 ||
 		!strings.Contains(errOut.String(), "cannot tell which image is current, so nothing was removed") {
-		t.Errorf("clean with a broken devenv.toml: %d %q, removed %v", code, errOut, eng.removedImages)
+		t.Errorf("clean with a broken devenv.toml: %d %q, removed %v", code, errOut, removed)
 	}
 }

@@ -25,20 +25,9 @@ func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing devenv.toml"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the devenv.toml on stdout instead of writing it"},
 		},
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("init takes no arguments (use -C DIR for another directory)")}
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &initOptions{io: f.io, dir: dir, force: c.Bool("force"), dryRun: c.Bool("dry-run")}
-			if runF != nil {
-				return runF(opts)
-			}
-			return initRun(opts)
-		},
+		Action: localAction(noArgsSaying("init takes no arguments (use -C DIR for another directory)"), func(c *cli.Context, dir string) (*initOptions, error) {
+			return &initOptions{io: f.io, dir: dir, force: c.Bool("force"), dryRun: c.Bool("dry-run")}, nil
+		}, runF, initRun),
 	}
 }
 

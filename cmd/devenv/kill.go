@@ -24,7 +24,7 @@ func newKillCmd(f *factory, runF func(context.Context, *lifecycleOptions) error)
 			if err := checkSignal(c.String("signal")); err != nil {
 				return err
 			}
-			return lifecycleAction(c, f, "kill", runF, killRun)
+			return lifecycleAction(f, "kill", runF, killRun)(c)
 		},
 	}
 }
@@ -40,7 +40,7 @@ func checkSignal(s string) error {
 	return &usageError{fmt.Errorf("--signal %q: not a signal; use a name such as TERM, INT or KILL, or a number", s)}
 }
 
-func killRun(ctx context.Context, eng env.ContainerEngine, opts *lifecycleOptions) error {
+func killRun(ctx context.Context, eng env.Engine, opts *lifecycleOptions) error {
 	root, err := env.ProjectRoot(opts.dir)
 	if err != nil {
 		return err

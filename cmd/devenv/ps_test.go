@@ -12,82 +12,8 @@ import (
 
 	"github.com/devenv/devenv/env"
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
-
-// fakeDocker adds to fakeEngine what ps, stop, images, clean, doctor and version
-// need; it records what it was asked to do.
-type fakeDocker struct {
-	*fakeEngine
-	containers []engine.Container
-	images     []engine.ImageSummary
-	details    engine.Details
-	detailsErr error
-
-	stopped, restarted, killed, removed, removedImages []string
-}
-
-func newFakeDocker() *fakeDocker {
-	return &fakeDocker{fakeEngine: &fakeEngine{info: engine.Info{BuildKit: true}}}
-}
-
-func (f *fakeDocker) Containers(_ context.Context, labels map[string]string) ([]engine.Container, error) {
-	var out []engine.Container
-	for _, c := range f.containers {
-		if v, ok := labels[env.LabelProject]; !ok || c.Labels[env.LabelProject] == v || (v == "" && c.Labels[env.LabelProject] != "") {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeDocker) StopContainer(_ context.Context, id string, timeout time.Duration) error {
-	f.stopped = append(f.stopped, id+" "+timeout.String())
-	return nil
-}
-
-func (f *fakeDocker) RestartContainer(_ context.Context, id string, timeout time.Duration) error {
-	f.restarted = append(f.restarted, id+" "+timeout.String())
-	return nil
-}
-
-func (f *fakeDocker) KillContainer(_ context.Context, id, signal string) error {
-	f.killed = append(f.killed, id+" "+signal)
-	return nil
-}
-
-func (f *fakeDocker) RemoveContainer(_ context.Context, id string, force bool) error {
-	if force {
-		id += " force"
-	}
-	f.removed = append(f.removed, id)
-	return nil
-}
-
-func (f *fakeDocker) ImageSummaries(_ context.Context, labels map[string]string) ([]engine.ImageSummary, error) {
-	var out []engine.ImageSummary
-	for _, im := range f.images {
-		if v := labels[env.LabelProject]; im.Labels[env.LabelProject] == v || (v == "" && im.Labels[env.LabelProject] != "") {
-			out = append(out, im)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeDocker) Images(ctx context.Context, labels map[string]string) ([]engine.Image, error) {
-	list, _ := f.ImageSummaries(ctx, labels)
-	out := make([]engine.Image, len(list))
-	for i, im := range list {
-		out[i] = im.Image
-	}
-	return out, nil
-}
-
-func (f *fakeDocker) RemoveImageUnlessUsed(_ context.Context, ref string) error {
-	f.removedImages = append(f.removedImages, ref)
-	return nil
-}
-
-func (f *fakeDocker) Details(context.Context) (engine.Details, error) { return f.details, f.detailsErr }
 
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -111,7 +37,7 @@ func container(id, root, state string, age time.Duration) engine.Container {
 }
 
 // psWithClock hooks a command's runF to fix its clock, then runs the real command.
-func psWithClock(f *factory, eng env.ContainerEngine) func(context.Context, *psOptions) error {
+func psWithClock(f *factory, eng env.Engine) func(context.Context, *psOptions) error {
 	return func(ctx context.Context, o *psOptions) error {
 		o.now = func() time.Time { return testNow }
 		return psRun(ctx, eng, o)
@@ -120,13 +46,13 @@ func psWithClock(f *factory, eng env.ContainerEngine) func(context.Context, *psO
 
 func TestPs(t *testing.T) {
 	dir := project(t, "name = \"web\"\n")
-	eng := newFakeDocker()
-	eng.containers = []engine.Container{
+	eng := enginetest.New()
+	eng.SetContainers(
 		container("web-a", dir, "running", 5*time.Minute),
 		container("web-b", dir, "exited", 3*time.Hour),
 		container("api-c", "/elsewhere/api", "running", 2*time.Minute),
-		{ID: "plain", Name: "devenv-web-zzz", State: "running", Labels: map[string]string{}},
-	}
+		engine.Container{ID: "plain", Name: "devenv-web-zzz", State: "running", Labels: map[string]string{}},
+	)
 
 	f, out, errOut := testFactory(eng)
 	app := withCommand(newApp(f), newPsCmd(f, psWithClock(f, eng)))
@@ -176,34 +102,34 @@ func TestPs(t *testing.T) {
 func TestLifecycleCommands(t *testing.T) {
 	// A broken devenv.toml must not keep anyone from stopping the environment.
 	dir := project(t, "this is not toml\n")
-	newEng := func() *fakeDocker {
-		eng := newFakeDocker()
-		eng.containers = []engine.Container{
+	newEng := func() *enginetest.Engine {
+		eng := enginetest.New()
+		eng.SetContainers(
 			container("p-run", dir, "running", time.Minute),
 			container("p-done", dir, "exited", time.Hour),
 			container("q-run", "/q", "running", time.Minute),
-		}
+		)
 		return eng
 	}
 	tests := []struct {
 		args   []string
 		code   int
 		stderr string
-		did    func(*fakeDocker) []string
+		did    string // the engine method the command calls
 		want   []string
 	}{
-		{[]string{"stop"}, exitOK, "stopped devenv-p-run\n", func(e *fakeDocker) []string { return e.stopped }, []string{"p-run0123456789 10s"}},
-		{[]string{"stop", "-t", "2"}, exitOK, "stopped devenv-p-run\n", func(e *fakeDocker) []string { return e.stopped }, []string{"p-run0123456789 2s"}},
-		{[]string{"restart", "--time", "0"}, exitOK, "restarted devenv-p-run\nrestarted devenv-p-done\n", func(e *fakeDocker) []string { return e.restarted },
-			[]string{"p-run0123456789 0s", "p-done0123456789 0s"}},
-		{[]string{"kill"}, exitOK, "killed devenv-p-run\n", func(e *fakeDocker) []string { return e.killed }, []string{"p-run0123456789 KILL"}},
-		{[]string{"kill", "-s", "hup"}, exitOK, "sent SIGHUP to devenv-p-run\n", func(e *fakeDocker) []string { return e.killed }, []string{"p-run0123456789 hup"}},
-		{[]string{"kill", "--signal", "NOPE"}, exitUsage, `--signal "NOPE": not a signal`, func(e *fakeDocker) []string { return e.killed }, nil},
-		{[]string{"rm"}, exitError, "devenv: container devenv-p-run is running: stop it with `devenv stop`, or remove it anyway with `devenv rm -f`", func(e *fakeDocker) []string { return e.removed }, nil},
-		{[]string{"rm", "-f"}, exitOK, "removed devenv-p-run\nremoved devenv-p-done\n", func(e *fakeDocker) []string { return e.removed },
-			[]string{"p-run0123456789 force", "p-done0123456789 force"}},
-		{[]string{"stop", "now"}, exitUsage, "stop takes no arguments", func(e *fakeDocker) []string { return e.stopped }, nil},
-		{[]string{"stop", "-t", "-1"}, exitUsage, "--time -1", func(e *fakeDocker) []string { return e.stopped }, nil},
+		{[]string{"stop"}, exitOK, "stopped devenv-p-run\n", "StopContainer", []string{"StopContainer p-run0123456789 10s"}},
+		{[]string{"stop", "-t", "2"}, exitOK, "stopped devenv-p-run\n", "StopContainer", []string{"StopContainer p-run0123456789 2s"}},
+		{[]string{"restart", "--time", "0"}, exitOK, "restarted devenv-p-run\nrestarted devenv-p-done\n", "RestartContainer",
+			[]string{"RestartContainer p-run0123456789 0s", "RestartContainer p-done0123456789 0s"}},
+		{[]string{"kill"}, exitOK, "killed devenv-p-run\n", "KillContainer", []string{"KillContainer p-run0123456789 KILL"}},
+		{[]string{"kill", "-s", "hup"}, exitOK, "sent SIGHUP to devenv-p-run\n", "KillContainer", []string{"KillContainer p-run0123456789 hup"}},
+		{[]string{"kill", "--signal", "NOPE"}, exitUsage, `--signal "NOPE": not a signal`, "KillContainer", nil},
+		{[]string{"rm"}, exitError, "devenv: container devenv-p-run is running: stop it with `devenv stop`, or remove it anyway with `devenv rm -f`", "RemoveContainer", nil},
+		{[]string{"rm", "-f"}, exitOK, "removed devenv-p-run\nremoved devenv-p-done\n", "RemoveContainer",
+			[]string{"RemoveContainer p-run0123456789 force", "RemoveContainer p-done0123456789 force"}},
+		{[]string{"stop", "now"}, exitUsage, "stop takes no arguments", "StopContainer", nil},
+		{[]string{"stop", "-t", "-1"}, exitUsage, "--time -1", "StopContainer", nil},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -213,7 +139,7 @@ func TestLifecycleCommands(t *testing.T) {
 			if code != tt.code || !strings.Contains(errOut.String(), tt.stderr) || out.Len() != 0 {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d and stderr %q", code, out, errOut, tt.code, tt.stderr)
 			}
-			if got := tt.did(eng); !slices.Equal(got, tt.want) {
+			if got := eng.Did(tt.did); !slices.Equal(got, tt.want) {
 				t.Errorf("acted on %q, want %q", got, tt.want)
 			}
 		})
@@ -222,8 +148,8 @@ func TestLifecycleCommands(t *testing.T) {
 
 func TestStopWithNothingRunning(t *testing.T) {
 	dir := project(t, "")
-	eng := newFakeDocker()
-	eng.containers = []engine.Container{container("other", "/q", "running", time.Minute)}
+	eng := enginetest.New()
+	eng.SetContainers(container("other", "/q", "running", time.Minute))
 	for _, cmd := range []string{"stop", "kill"} {
 		f, out, errOut := testFactory(eng)
 		if code := runApp(t, f, nil, "-C", dir, cmd); code != exitOK {
@@ -233,8 +159,8 @@ func TestStopWithNothingRunning(t *testing.T) {
 			t.Errorf("%s: stderr %q, want %q", cmd, errOut, want)
 		}
 	}
-	if len(eng.stopped)+len(eng.killed) != 0 {
-		t.Errorf("acted on another project's container: %v %v", eng.stopped, eng.killed)
+	if did := eng.Did("StopContainer", "KillContainer"); len(did) != 0 {
+		t.Errorf("acted on another project's container: %v", did)
 	}
 }
 
@@ -254,14 +180,18 @@ func TestLifecycleHooksGetOptions(t *testing.T) {
 	}
 }
 
+// Ages read as `docker ps` writes them.
 func TestAgo(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		0: "just now", 30 * time.Second: "30 seconds ago", time.Minute: "1 minute ago", 90 * time.Minute: "an hour ago",
-		5 * time.Hour: "5 hours ago", 3 * 24 * time.Hour: "3 days ago", 20 * 24 * time.Hour: "2 weeks ago", 90 * 24 * time.Hour: "3 months ago",
-		800 * 24 * time.Hour: "2 years ago",
+		0: "Less than a second ago", 30 * time.Second: "30 seconds ago", time.Minute: "About a minute ago", 50 * time.Minute: "50 minutes ago",
+		time.Hour: "About an hour ago", 90 * time.Minute: "2 hours ago", 5 * time.Hour: "5 hours ago", 3 * 24 * time.Hour: "3 days ago",
+		20 * 24 * time.Hour: "2 weeks ago", 90 * 24 * time.Hour: "3 months ago", 800 * 24 * time.Hour: "2 years ago",
 	} {
 		if got := ago(testNow, testNow.Add(-d)); got != want {
 			t.Errorf("ago(%s) = %q, want %q", d, got, want)
 		}
+	}
+	if got := ago(testNow, time.Time{}); got != "" {
+		t.Errorf("ago of no time = %q, want nothing", got)
 	}
 }

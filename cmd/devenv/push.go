@@ -11,44 +11,39 @@ import (
 	"github.com/devenv/devenv/env/iostreams"
 )
 
-type pushOptions struct {
+// registryOptions are the options of push and pull: which project, and which image
+// reference.
+type registryOptions struct {
 	io       *iostreams.IOStreams
 	dir      string
 	ref      string // empty: the image key
 	progress string
 }
 
-func newPushCmd(f *factory, runF func(context.Context, *pushOptions) error) *cli.Command {
+func newPushCmd(f *factory, runF func(context.Context, *registryOptions) error) *cli.Command {
 	return &cli.Command{
 		Name:      "push",
 		Usage:     "build the environment's image if it is stale and push it to a registry as REF (default: the image key)",
 		ArgsUsage: "[REF]",
 		Flags:     []cli.Flag{progressFlag},
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return &usageError{fmt.Errorf("push takes at most one image reference, like registry.example.com/team/app:1.0")}
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &pushOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
-			if err := checkProgress(opts.progress); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := f.newEngine()
-			if err != nil {
-				return err
-			}
-			return pushRun(c.Context, eng, opts)
-		},
+		Action:    registryAction(f, runF, pushRun),
 	}
 }
 
-func pushRun(ctx context.Context, eng env.Engine, opts *pushOptions) error {
+// registryAction is the Action of push and pull, which take one REF at the most.
+func registryAction(f *factory, runF func(context.Context, *registryOptions) error, run func(context.Context, env.Engine, *registryOptions) error) cli.ActionFunc {
+	return engineAction(f, func(c *cli.Context) error {
+		if c.NArg() > 1 {
+			return &usageError{fmt.Errorf("%s takes at most one image reference, like registry.example.com/team/app:1.0", c.Command.Name)}
+		}
+		return nil
+	}, func(c *cli.Context, dir string) (*registryOptions, error) {
+		opts := &registryOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
+		return opts, checkProgress(opts.progress)
+	}, runF, run)
+}
+
+func pushRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {
 	// Where to push is settled before the engine is asked anything.
 	p, err := env.LoadProject(opts.dir, env.CurrentHost(), env.RenderOptions{BuildKit: true})
 	if err != nil {

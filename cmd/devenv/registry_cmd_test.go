@@ -6,19 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/devenv/devenv/env/engine"
 )
 
 func TestPushPullHooksGetOptions(t *testing.T) {
 	f, _, _ := testFactory(nil)
-	var push *pushOptions
-	app := withCommand(newApp(f), newPushCmd(f, func(_ context.Context, o *pushOptions) error { push = o; return nil }))
+	var push *registryOptions
+	app := withCommand(newApp(f), newPushCmd(f, func(_ context.Context, o *registryOptions) error { push = o; return nil }))
 	if code := runApp(t, f, app, "push", "--progress", "plain", "reg.example/app:1"); code != exitOK || push == nil || push.ref != "reg.example/app:1" || push.progress != "plain" {
 		t.Fatalf("push: code %d, options %+v", code, push)
 	}
-	var pull *pullOptions
-	app = withCommand(newApp(f), newPullCmd(f, func(_ context.Context, o *pullOptions) error { pull = o; return nil }))
+	var pull *registryOptions
+	app = withCommand(newApp(f), newPullCmd(f, func(_ context.Context, o *registryOptions) error { pull = o; return nil }))
 	if code := runApp(t, f, app, "pull"); code != exitOK || pull == nil || pull.ref != "" {
 		t.Fatalf("pull: code %d, options %+v", code, pull)
 	}
@@ -37,8 +35,7 @@ func TestNoRegistryConfigured(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"push", "pull"} {
-		eng := &fakeEngine{pingErr: &engine.UnreachableError{Endpoint: "unix:///var/run/docker.sock"}}
-		f, _, errOut := testFactory(eng)
+		f, _, errOut := testFactory(unreachable())
 		if code := runApp(t, f, nil, "-C", dir, cmd); code != exitError {
 			t.Errorf("%s: exit %d", cmd, code)
 		}

@@ -15,13 +15,11 @@ func newRestartCmd(f *factory, runF func(context.Context, *lifecycleOptions) err
 		Usage:     "restart this project's environment containers (a shell attached to one ends)",
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{timeFlag},
-		Action: func(c *cli.Context) error {
-			return lifecycleAction(c, f, "restart", runF, restartRun)
-		},
+		Action:    lifecycleAction(f, "restart", runF, restartRun),
 	}
 }
 
-func restartRun(ctx context.Context, eng env.ContainerEngine, opts *lifecycleOptions) error {
+func restartRun(ctx context.Context, eng env.Engine, opts *lifecycleOptions) error {
 	root, err := env.ProjectRoot(opts.dir)
 	if err != nil {
 		return err

@@ -17,13 +17,11 @@ func newRmCmd(f *factory, runF func(context.Context, *lifecycleOptions) error) *
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "remove running containers too, killing them"},
 		},
-		Action: func(c *cli.Context) error {
-			return lifecycleAction(c, f, "rm", runF, rmRun)
-		},
+		Action: lifecycleAction(f, "rm", runF, rmRun),
 	}
 }
 
-func rmRun(ctx context.Context, eng env.ContainerEngine, opts *lifecycleOptions) error {
+func rmRun(ctx context.Context, eng env.Engine, opts *lifecycleOptions) error {
 	root, err := env.ProjectRoot(opts.dir)
 	if err != nil {
 		return err

@@ -35,12 +35,12 @@ func newShellCmd(f *factory, runF func(context.Context, *runOptions) error) *cli
 		Usage:     "open a shell in the environment, in the directory you stand in",
 		ArgsUsage: " ",
 		Flags:     runFlags,
-		Action: func(c *cli.Context) error {
+		Action: runAction(f, runF, func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return &usageError{fmt.Errorf("shell takes no arguments: to run a command use `devenv run -- %s`", c.Args().First())}
 			}
-			return runAction(c, f, nil, runF)
-		},
+			return nil
+		}),
 	}
 }
 
@@ -50,35 +50,30 @@ func newRunCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.C
 		Usage:     "run a command in the environment: devenv run -- CMD [ARGS...]",
 		ArgsUsage: "-- CMD [ARGS...]",
 		Flags:     runFlags,
-		Action: func(c *cli.Context) error {
+		Action: runAction(f, runF, func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return &usageError{fmt.Errorf("run needs a command: devenv run -- CMD [ARGS...]")}
 			}
-			return runAction(c, f, c.Args().Slice(), runF)
-		},
+			return nil
+		}),
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return &usageError{fmt.Errorf("%v: put -- before a command that has flags, as in `devenv run -- ls -la`", err)}
 		},
 	}
 }
 
-func runAction(c *cli.Context, f *factory, cmd []string, runF func(context.Context, *runOptions) error) error {
-	dir, err := workingDir(c)
-	if err != nil {
-		return err
-	}
-	opts := &runOptions{io: f.io, dir: dir, cmd: cmd, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
-	if err := checkProgress(opts.progress); err != nil {
-		return err
-	}
-	if runF != nil {
-		return runF(c.Context, opts)
-	}
-	eng, err := f.newEngine()
-	if err != nil {
-		return err
-	}
-	return runRun(c.Context, eng, f, opts)
+// runAction is the Action of shell and run: the arguments are the command, and none
+// is the shell.
+func runAction(f *factory, runF func(context.Context, *runOptions) error, args argsCheck) cli.ActionFunc {
+	return engineAction(f, args, func(c *cli.Context, dir string) (*runOptions, error) {
+		opts := &runOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
+		if c.NArg() > 0 {
+			opts.cmd = c.Args().Slice()
+		}
+		return opts, checkProgress(opts.progress)
+	}, runF, func(ctx context.Context, eng env.Engine, opts *runOptions) error {
+		return runRun(ctx, eng, f, opts)
+	})
 }
 
 func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,44 +17,19 @@ type statusOptions struct {
 	json bool
 }
 
-// statusEngine is what status needs: the engine and its image list.
-type statusEngine interface {
-	env.Engine
-	env.ImageLister
-}
-
 func newStatusCmd(f *factory, runF func(context.Context, *statusOptions) error) *cli.Command {
 	return &cli.Command{
 		Name:      "status",
 		Usage:     "show the project's image and whether it is up to date, and if not, which input changed",
 		ArgsUsage: " ",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
-			opts := &statusOptions{io: f.io, dir: dir, json: c.Bool("json")}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := f.newEngine()
-			if err != nil {
-				return err
-			}
-			lister, ok := eng.(statusEngine)
-			if !ok {
-				return fmt.Errorf("this engine cannot list images")
-			}
-			return statusRun(c.Context, lister, opts)
-		},
+		Flags:     []cli.Flag{jsonFlag},
+		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*statusOptions, error) {
+			return &statusOptions{io: f.io, dir: dir, json: c.Bool("json")}, nil
+		}, runF, statusRun),
 	}
 }
 
-func statusRun(ctx context.Context, eng statusEngine, opts *statusOptions) error {
+func statusRun(ctx context.Context, eng env.Engine, opts *statusOptions) error {
 	p, _, err := loadWithEngine(ctx, eng, opts.dir)
 	if err != nil {
 		return err
@@ -65,9 +39,7 @@ func statusRun(ctx context.Context, eng statusEngine, opts *statusOptions) error
 		return err
 	}
 	if opts.json {
-		enc := json.NewEncoder(opts.io.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeJSON(opts.io.Out, st)
 	}
 	out := opts.io.Out
 	fmt.Fprintf(out, "project  %s\n", st.Project)

@@ -27,42 +27,29 @@ func newStopCmd(f *factory, runF func(context.Context, *lifecycleOptions) error)
 		Usage:     "stop this project's running environment (SIGTERM, then SIGKILL after --time)",
 		ArgsUsage: " ",
 		Flags:     []cli.Flag{timeFlag},
-		Action: func(c *cli.Context) error {
-			return lifecycleAction(c, f, "stop", runF, stopRun)
-		},
+		Action:    lifecycleAction(f, "stop", runF, stopRun),
 	}
 }
 
 var timeFlag = &cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: 10, Usage: "`SECONDS` to wait for the container to stop before killing it"}
 
-// lifecycleAction parses what stop, restart, kill and rm share and runs the command.
-func lifecycleAction(c *cli.Context, f *factory, name string, runF func(context.Context, *lifecycleOptions) error,
-	run func(context.Context, env.ContainerEngine, *lifecycleOptions) error) error {
-	if c.NArg() > 0 {
-		return &usageError{fmt.Errorf("%s takes no arguments: it acts on the project's containers (use -C DIR for another project)", name)}
-	}
-	dir, err := workingDir(c)
-	if err != nil {
-		return err
-	}
-	opts := &lifecycleOptions{io: f.io, dir: dir, signal: c.String("signal"), force: c.Bool("force")}
-	if c.IsSet("time") || name == "stop" || name == "restart" {
-		if c.Int("time") < 0 {
-			return &usageError{fmt.Errorf("--time %d: give the seconds to wait, 0 or more", c.Int("time"))}
+// lifecycleAction is the Action of stop, restart, kill and rm (the name).
+func lifecycleAction(f *factory, name string, runF func(context.Context, *lifecycleOptions) error,
+	run func(context.Context, env.Engine, *lifecycleOptions) error) cli.ActionFunc {
+	args := noArgsSaying(name + " takes no arguments: it acts on the project's containers (use -C DIR for another project)")
+	return engineAction(f, args, func(c *cli.Context, dir string) (*lifecycleOptions, error) {
+		opts := &lifecycleOptions{io: f.io, dir: dir, signal: c.String("signal"), force: c.Bool("force")}
+		if c.IsSet("time") || name == "stop" || name == "restart" {
+			if c.Int("time") < 0 {
+				return nil, &usageError{fmt.Errorf("--time %d: give the seconds to wait, 0 or more", c.Int("time"))}
+			}
+			opts.timeout = time.Duration(c.Int("time")) * time.Second
 		}
-		opts.timeout = time.Duration(c.Int("time")) * time.Second
-	}
-	if runF != nil {
-		return runF(c.Context, opts)
-	}
-	eng, err := containerEngine(f)
-	if err != nil {
-		return err
-	}
-	return run(c.Context, eng, opts)
+		return opts, nil
+	}, runF, run)
 }
 
-func stopRun(ctx context.Context, eng env.ContainerEngine, opts *lifecycleOptions) error {
+func stopRun(ctx context.Context, eng env.Engine, opts *lifecycleOptions) error {
 	root, err := env.ProjectRoot(opts.dir)
 	if err != nil {
 		return err

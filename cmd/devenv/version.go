@@ -17,17 +17,12 @@ type versionOptions struct {
 	json bool
 }
 
-// detailer is an engine that describes itself.
-type detailer interface {
-	Details(ctx context.Context) (engine.Details, error)
-}
-
 func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error) *cli.Command {
 	return &cli.Command{
 		Name:      "version",
 		Usage:     "print devenv's version, its Go version and platform, and the engine's version",
 		ArgsUsage: " ",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags:     []cli.Flag{jsonFlag},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -36,15 +31,8 @@ func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error
 			if runF != nil {
 				return runF(c.Context, opts)
 			}
-			var d detailer
 			eng, err := f.newEngine()
-			if err == nil {
-				var ok bool
-				if d, ok = eng.(detailer); !ok {
-					err = fmt.Errorf("this engine cannot describe itself")
-				}
-			}
-			return versionRun(c.Context, d, err, opts)
+			return versionRun(c.Context, eng, err, opts)
 		},
 	}
 }
@@ -62,7 +50,7 @@ type versionInfo struct {
 
 // versionRun prints what is known; an engine that does not answer is reported, not
 // an error: the version of devenv itself is still worth printing.
-func versionRun(ctx context.Context, eng detailer, engErr error, opts *versionOptions) error {
+func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *versionOptions) error {
 	v := versionInfo{Version: env.Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if engErr == nil {
 		d, err := eng.Details(ctx)

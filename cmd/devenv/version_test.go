@@ -9,11 +9,12 @@ import (
 
 	"github.com/devenv/devenv/env"
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 func TestVersion(t *testing.T) {
-	eng := newFakeDocker()
-	eng.details = engine.Details{Endpoint: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", ClientAPIVersion: "1.41", OS: "linux", Arch: "arm64"}
+	eng := enginetest.New()
+	eng.SetDetails(engine.Details{Endpoint: "unix:///var/run/docker.sock", ServerVersion: "20.10.24", APIVersion: "1.41", ClientAPIVersion: "1.41", OS: "linux", Arch: "arm64"})
 	f, out, errOut := testFactory(eng)
 	if code := runApp(t, f, nil, "version"); code != exitOK {
 		t.Fatalf("exit status %d: %s", code, errOut)
@@ -27,7 +28,7 @@ func TestVersion(t *testing.T) {
 	}
 
 	// An engine that does not answer is reported, not an error.
-	eng.detailsErr = &engine.UnreachableError{Endpoint: "unix:///nonexistent", Err: syscall.ENOENT}
+	eng.Fail("Details", &engine.UnreachableError{Endpoint: "unix:///nonexistent", Err: syscall.ENOENT})
 	f, out, errOut = testFactory(eng)
 	if code := runApp(t, f, nil, "version"); code != exitOK || errOut.Len() != 0 {
 		t.Errorf("exit status %d, stderr %q", code, errOut)

@@ -28,27 +28,13 @@ func newWatchCmd(f *factory, runF func(context.Context, *watchOptions) error) *c
 			&cli.StringFlag{Name: "progress", Value: "quiet", Usage: "build output: `quiet` (one line per event, the failing step's output on failure) or plain"},
 			&cli.DurationFlag{Name: "debounce", Value: 100 * time.Millisecond, Usage: "how long files must stay still before a rebuild"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
-			dir, err := workingDir(c)
-			if err != nil {
-				return err
-			}
+		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*watchOptions, error) {
 			opts := &watchOptions{io: f.io, dir: dir, progress: c.String("progress"), quiet: c.Duration("debounce")}
 			if opts.progress != "quiet" && opts.progress != "plain" {
-				return &usageError{fmt.Errorf("--progress %q: use quiet or plain", opts.progress)}
+				return nil, &usageError{fmt.Errorf("--progress %q: use quiet or plain", opts.progress)}
 			}
-			if runF != nil {
-				return runF(c.Context, opts)
-			}
-			eng, err := f.newEngine()
-			if err != nil {
-				return err
-			}
-			return watchRun(c.Context, eng, opts)
-		},
+			return opts, nil
+		}, runF, watchRun),
 	}
 }
 
