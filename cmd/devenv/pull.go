@@ -3,19 +3,12 @@ package main
 import (
 	"context"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/devenv/devenv/env"
+	"github.com/urfave/cli/v2"
 )
 
 func newPullCmd(f *factory, runF func(context.Context, *registryOptions) error) *cli.Command {
-	return &cli.Command{
-		Name:      "pull",
-		Usage:     "pull the environment's prebuilt image, or REF, from its registry",
-		ArgsUsage: "[REF]",
-		Flags:     []cli.Flag{progressFlag},
-		Action:    registryAction(f, runF, pullRun),
-	}
+	return registryCmd(f, "pull", "pull the environment's prebuilt image, or REF, from its registry", runF, pullRun)
 }
 
 func pullRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {

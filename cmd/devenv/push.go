@@ -21,26 +21,27 @@ type registryOptions struct {
 }
 
 func newPushCmd(f *factory, runF func(context.Context, *registryOptions) error) *cli.Command {
-	return &cli.Command{
-		Name:      "push",
-		Usage:     "build the environment's image if it is stale and push it to a registry as REF (default: the image key)",
-		ArgsUsage: "[REF]",
-		Flags:     []cli.Flag{progressFlag},
-		Action:    registryAction(f, runF, pushRun),
-	}
+	return registryCmd(f, "push", "build the environment's image if it is stale and push it to a registry as REF (default: the image key)", runF, pushRun)
 }
 
-// registryAction is the Action of push and pull, which take one REF at the most.
-func registryAction(f *factory, runF func(context.Context, *registryOptions) error, run func(context.Context, env.Engine, *registryOptions) error) cli.ActionFunc {
-	return engineAction(f, func(c *cli.Context) error {
+// registryCmd is push or pull, which take one REF at the most.
+func registryCmd(f *factory, name, usage string, runF func(context.Context, *registryOptions) error, run func(context.Context, env.Engine, *registryOptions) error) *cli.Command {
+	args := func(c *cli.Context) error {
 		if c.NArg() > 1 {
-			return &usageError{fmt.Errorf("%s takes at most one image reference, like registry.example.com/team/app:1.0", c.Command.Name)}
+			return &usageError{fmt.Errorf("%s takes at most one image reference, like registry.example.com/team/app:1.0", name)}
 		}
 		return nil
-	}, func(c *cli.Context, dir string) (*registryOptions, error) {
-		opts := &registryOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
-		return opts, checkProgress(opts.progress)
-	}, runF, run)
+	}
+	return &cli.Command{
+		Name:      name,
+		Usage:     usage,
+		ArgsUsage: "[REF]",
+		Flags:     []cli.Flag{progressFlag},
+		Action: engineAction(f, args, func(c *cli.Context, dir string) (*registryOptions, error) {
+			opts := &registryOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
+			return opts, checkProgress(opts.progress)
+		}, runF, run),
+	}
 }
 
 func pushRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {

@@ -30,50 +30,44 @@ var runFlags = []cli.Flag{
 }
 
 func newShellCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.Command {
-	return &cli.Command{
-		Name:      "shell",
-		Usage:     "open a shell in the environment, in the directory you stand in",
-		ArgsUsage: " ",
-		Flags:     runFlags,
-		Action: runAction(f, runF, func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return &usageError{fmt.Errorf("shell takes no arguments: to run a command use `devenv run -- %s`", c.Args().First())}
-			}
-			return nil
-		}),
-	}
+	return runCmd(f, "shell", "open a shell in the environment, in the directory you stand in", " ", func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return &usageError{fmt.Errorf("shell takes no arguments: to run a command use `devenv run -- %s`", c.Args().First())}
+		}
+		return nil
+	}, runF)
 }
 
 func newRunCmd(f *factory, runF func(context.Context, *runOptions) error) *cli.Command {
-	return &cli.Command{
-		Name:      "run",
-		Usage:     "run a command in the environment: devenv run -- CMD [ARGS...]",
-		ArgsUsage: "-- CMD [ARGS...]",
-		Flags:     runFlags,
-		Action: runAction(f, runF, func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return &usageError{fmt.Errorf("run needs a command: devenv run -- CMD [ARGS...]")}
-			}
-			return nil
-		}),
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return &usageError{fmt.Errorf("%v: put -- before a command that has flags, as in `devenv run -- ls -la`", err)}
-		},
+	cmd := runCmd(f, "run", "run a command in the environment: devenv run -- CMD [ARGS...]", "-- CMD [ARGS...]", func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			return &usageError{fmt.Errorf("run needs a command: devenv run -- CMD [ARGS...]")}
+		}
+		return nil
+	}, runF)
+	cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return &usageError{fmt.Errorf("%v: put -- before a command that has flags, as in `devenv run -- ls -la`", err)}
 	}
+	return cmd
 }
 
-// runAction is the Action of shell and run: the arguments are the command, and none
-// is the shell.
-func runAction(f *factory, runF func(context.Context, *runOptions) error, args argsCheck) cli.ActionFunc {
-	return engineAction(f, args, func(c *cli.Context, dir string) (*runOptions, error) {
-		opts := &runOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
-		if c.NArg() > 0 {
-			opts.cmd = c.Args().Slice()
-		}
-		return opts, checkProgress(opts.progress)
-	}, runF, func(ctx context.Context, eng env.Engine, opts *runOptions) error {
-		return runRun(ctx, eng, f, opts)
-	})
+// runCmd is shell or run: the arguments are the command to run, and none is the shell.
+func runCmd(f *factory, name, usage, argsUsage string, args argsCheck, runF func(context.Context, *runOptions) error) *cli.Command {
+	return &cli.Command{
+		Name:      name,
+		Usage:     usage,
+		ArgsUsage: argsUsage,
+		Flags:     runFlags,
+		Action: engineAction(f, args, func(c *cli.Context, dir string) (*runOptions, error) {
+			opts := &runOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
+			if c.NArg() > 0 {
+				opts.cmd = c.Args().Slice()
+			}
+			return opts, checkProgress(opts.progress)
+		}, runF, func(ctx context.Context, eng env.Engine, opts *runOptions) error {
+			return runRun(ctx, eng, f, opts)
+		}),
+	}
 }
 
 func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) error {
