@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
-	"github.com/docker/docker/api/types/versions"
-	"github.com/docker/go-units"
 )
 
 // Severity is how a doctor's finding stands.
@@ -161,67 +158,6 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	return r
 }
 
-func engineFailure(err error) Finding {
-	f := Finding{Check: "engine", Status: SeverityFail, Message: "no engine client", Fix: "check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH"}
-	if err == nil {
-		return f
-	}
-	var un *engine.UnreachableError
-	if errors.As(err, &un) {
-		f.Message = fmt.Sprintf("cannot reach Docker at %s", un.Endpoint)
-		// The error's own words say what to do.
-		msg := un.Error()
-		if i := strings.Index(msg, ": "); i >= 0 {
-			f.Fix = msg[i+2:]
-		}
-		if un.Err != nil && strings.Contains(strings.ToLower(un.Err.Error()), "permission denied") {
-			f.Message += ": permission denied"
-			f.Fix = "your user may not use the engine's socket: add it to the docker group (`sudo usermod -aG docker $USER`, then log in again)"
-		}
-		return f
-	}
-	f.Message = err.Error()
-	return f
-}
-
-func engineFinding(d engine.Details) Finding {
-	builder := "BuildKit"
-	if !d.BuildKit {
-		builder = "no BuildKit"
-	}
-	f := Finding{
-		Check:  "engine",
-		Status: SeverityOK,
-		Message: fmt.Sprintf("Docker %s at %s: API %s (devenv uses %s), %s/%s, %s",
-			d.ServerVersion, d.Endpoint, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
-	}
-	switch {
-	case d.APIVersion != "" && versions.LessThan(d.APIVersion, MinAPIVersion):
-		f.Status = SeverityFail
-		f.Fix = fmt.Sprintf("devenv needs Docker Engine 20.10 (API %s) or newer: upgrade the engine", MinAPIVersion)
-	case !d.BuildKit && d.OS != "windows":
-		f.Status = SeverityWarn
-		f.Fix = "builds use the classic builder (DEVENV_BUILDKIT=0?): no package caches between builds, no host CA during builds; unset DEVENV_BUILDKIT"
-	}
-	return f
-}
-
-func doctorProject(dir string, host Host) (*Project, Finding) {
-	cfg, err := FindConfig(dir)
-	var nf *NotFoundError
-	switch {
-	case errors.As(err, &nf):
-		return nil, Finding{Check: "project", Status: SeveritySkip, Message: fmt.Sprintf("no %s in %s or above", ConfigFile, nf.Start), Fix: "run `devenv init` in a project to check it too"}
-	case err != nil:
-		return nil, Finding{Check: "project", Status: SeverityFail, Message: err.Error()}
-	}
-	p, err := LoadProject(filepath.Dir(cfg), host, RenderOptions{BuildKit: true})
-	if err != nil {
-		return nil, Finding{Check: "project", Status: SeverityFail, Message: err.Error(), Fix: "fix " + cfg}
-	}
-	return p, Finding{Check: "project", Status: SeverityOK, Message: fmt.Sprintf("%s is valid (name %q, base %s)", cfg, p.Spec.Name, p.Spec.Base)}
-}
-
 func imageFinding(ctx context.Context, eng ImageEngine, p *Project) (Finding, bool) {
 	// Fresh is what build and shell decide: the tag exists. The same project checked
 	// out elsewhere shares the image, whose labels name the other checkout.
@@ -245,89 +181,6 @@ func imageFinding(ctx context.Context, eng ImageEngine, p *Project) (Finding, bo
 		names[i] = c.String()
 	}
 	return Finding{Check: "image", Status: SeverityWarn, Message: fmt.Sprintf("%s is not built: changed %s since %s", st.Image, strings.Join(names, ", "), st.LastBuilt), Fix: "run `devenv build`"}, false
-}
-
-func caFinding(p *Project, host Host) Finding {
-	f := Finding{Check: "CA bundle"}
-	switch {
-	case p != nil && p.Spec.CABundle != "":
-		f.Status, f.Message = SeverityOK, "the project trusts the host's bundle "+p.Spec.CABundle
-	case p != nil && !p.Spec.CAMissing:
-		f.Status, f.Message = SeverityOK, "trust_host_ca = false: the project does not use the host's CA bundle"
-	case host.CABundle != "":
-		f.Status, f.Message = SeverityOK, "host bundle "+host.CABundle
-	default:
-		f.Status, f.Message = SeverityWarn, "no CA bundle found on this machine (SSL_CERT_FILE unset, none in the usual places)"
-		f.Fix = "behind a TLS-intercepting proxy, set SSL_CERT_FILE to a bundle holding its CA; otherwise nothing to do"
-	}
-	return f
-}
-
-func proxyFinding(lookup func(string) (string, bool)) Finding {
-	var set, local []string
-	for _, k := range proxyVars {
-		v, ok := lookup(k)
-		if !ok {
-			continue
-		}
-		set = append(set, k)
-		if k == "NO_PROXY" || k == "no_proxy" {
-			continue
-		}
-		if pointsAtLoopback(v) {
-			local = append(local, k)
-		}
-	}
-	if len(set) == 0 {
-		return Finding{Check: "proxy", Status: SeverityOK, Message: "no proxy variables set"}
-	}
-	f := Finding{Check: "proxy", Status: SeverityOK, Message: strings.Join(set, ", ") + " set: passed to builds and to the container"}
-	if len(local) > 0 {
-		// Values are never shown: they may hold credentials.
-		f.Status = SeverityWarn
-		f.Fix = strings.Join(local, ", ") + plural(len(local), " points", " point") + " at this machine's loopback, which in a container is the container itself: use host.docker.internal or the host's address"
-	}
-	return f
-}
-
-func pointsAtLoopback(v string) bool {
-	if !strings.Contains(v, "://") {
-		v = "http://" + v
-	}
-	u, err := url.Parse(v)
-	if err != nil {
-		return false
-	}
-	h := u.Hostname()
-	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
-}
-
-// engineIsLocal: the engine's data root is on this machine's file systems.
-func engineIsLocal(d engine.Details) bool {
-	if !strings.HasPrefix(d.Endpoint, "unix://") || d.RootDir == "" {
-		return false
-	}
-	return !strings.Contains(d.OperatingSystem, "Docker Desktop") && !strings.Contains(d.KernelVersion, "linuxkit")
-}
-
-func diskFinding(root string, free func(string) (uint64, error)) Finding {
-	f := Finding{Check: "disk"}
-	n, err := free(root)
-	switch {
-	case errors.Is(err, errNoStatfs):
-		f.Status, f.Message = SeveritySkip, "cannot measure free space on this OS"
-		return f
-	case err != nil:
-		f.Status, f.Message = SeveritySkip, fmt.Sprintf("cannot measure free space on the engine's data root %s: %v", root, err)
-		return f
-	}
-	f.Message = fmt.Sprintf("%s free on the engine's data root %s", FormatSize(int64(n)), root)
-	f.Status = SeverityOK
-	if n < LowDisk {
-		f.Status = SeverityWarn
-		f.Fix = fmt.Sprintf("builds may fail under %s: `devenv clean` removes this project's old images, `docker system prune` more", FormatSize(LowDisk))
-	}
-	return f
 }
 
 // ownershipFinding runs the project's image as the host user, writing a file into a
@@ -401,7 +254,3 @@ func ownershipFinding(ctx context.Context, eng ContainerEngine, p *Project, opt 
 	}
 	return f
 }
-
-// FormatSize writes bytes for a person in decimal units, as `docker images` does:
-// 1.98MB.
-func FormatSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
