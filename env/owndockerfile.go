@@ -73,8 +73,8 @@ func resolveOwnDockerfile(c *Config, s *Spec, d decoder) error {
 	}
 	root := c.Root()
 	rel := func(key, p string) (string, error) {
-		clean := path.Clean(filepath.ToSlash(p))
-		if p == "" || filepath.IsAbs(p) || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || filepath.VolumeName(p) != "" {
+		clean, ok := projectPath(p)
+		if p == "" || !ok {
 			return "", d.errf(key, "%s %q must be a path inside the project, relative to %s", key, p, root)
 		}
 		return clean, nil
