@@ -173,14 +173,8 @@ func imageFinding(ctx context.Context, eng ImageEngine, p *Project) (Finding, bo
 		return Finding{Check: "image", Status: SeverityOK, Message: st.Image + " is up to date"}, true
 	case st.LastBuilt == "":
 		return Finding{Check: "image", Status: SeverityWarn, Message: st.Image + " is not built yet", Fix: "run `devenv build` (or `devenv shell` builds it)"}, false
-	case len(st.Changed) == 0:
-		return Finding{Check: "image", Status: SeverityWarn, Message: fmt.Sprintf("%s is not built: stale since %s", st.Image, st.LastBuilt), Fix: "run `devenv build`"}, false
 	}
-	names := make([]string, len(st.Changed))
-	for i, c := range st.Changed {
-		names[i] = c.String()
-	}
-	return Finding{Check: "image", Status: SeverityWarn, Message: fmt.Sprintf("%s is not built: changed %s since %s", st.Image, strings.Join(names, ", "), st.LastBuilt), Fix: "run `devenv build`"}, false
+	return Finding{Check: "image", Status: SeverityWarn, Message: st.Image + " is not built: " + st.Staleness(), Fix: "run `devenv build`"}, false
 }
 
 // ownershipFinding runs the project's image as the host user, writing a file into a

@@ -111,7 +111,7 @@ func proxyFinding(lookup func(string) (string, bool)) Finding {
 	if len(local) > 0 {
 		// Values are never shown: they may hold credentials.
 		f.Status = SeverityWarn
-		f.Fix = strings.Join(local, ", ") + plural(len(local), " points", " point") + " at this machine's loopback, which in a container is the container itself: use host.docker.internal or the host's address"
+		f.Fix = strings.Join(local, ", ") + Plural(len(local), " points", " point") + " at this machine's loopback, which in a container is the container itself: use host.docker.internal or the host's address"
 	}
 	return f
 }

@@ -92,7 +92,7 @@ func Kill(ctx context.Context, eng ContainerEngine, root, signal string) ([]EnvC
 type RunningError struct{ Names []string }
 
 func (e *RunningError) Error() string {
-	return fmt.Sprintf("%s running: stop it with `devenv stop`, or remove it anyway with `devenv rm -f`", plural(len(e.Names), "container "+strings.Join(e.Names, ", ")+" is", "containers "+strings.Join(e.Names, ", ")+" are"))
+	return fmt.Sprintf("%s running: stop it with `devenv stop`, or remove it anyway with `devenv rm -f`", Plural(len(e.Names), "container "+strings.Join(e.Names, ", ")+" is", "containers "+strings.Join(e.Names, ", ")+" are"))
 }
 
 // Remove removes the project's containers and returns them. Running ones are removed
@@ -274,7 +274,7 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 		ref := im.Tag
 		switch {
 		case len(im.UsedBy) > 0:
-			rep.Skipped = append(rep.Skipped, SkippedImage{im, "in use by " + plural(len(im.UsedBy), "container ", "containers ") + strings.Join(im.UsedBy, ", ")})
+			rep.Skipped = append(rep.Skipped, SkippedImage{im, "in use by " + Plural(len(im.UsedBy), "container ", "containers ") + strings.Join(im.UsedBy, ", ")})
 			continue
 		case len(im.OtherTags) > 0:
 			rep.Skipped = append(rep.Skipped, SkippedImage{im, "also tagged " + strings.Join(im.OtherTags, ", ") + ", not by devenv"})
@@ -303,7 +303,8 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 	return rep, errors.Join(errs...)
 }
 
-func plural(n int, one, many string) string {
+// Plural is one when n is 1, else many: the one choice of word form for a count.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // inputDigests names each input of the image with a short digest of its contents:
@@ -115,6 +116,23 @@ type Change struct {
 	What string `json:"what"`
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+}
+
+// Staleness says why the image is stale and since which build: "stale since
+// devenv/app:1a2b", or "changed requirements.txt, base image (a -> b) since
+// devenv/app:1a2b"; "" when it is up to date or was never built.
+func (st *Status) Staleness() string {
+	switch {
+	case st.Fresh || st.LastBuilt == "":
+		return ""
+	case len(st.Changed) == 0:
+		return "stale since " + st.LastBuilt
+	}
+	names := make([]string, len(st.Changed))
+	for i, c := range st.Changed {
+		names[i] = c.String()
+	}
+	return "changed " + strings.Join(names, ", ") + " since " + st.LastBuilt
 }
 
 func (c Change) String() string {

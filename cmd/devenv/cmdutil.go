@@ -165,10 +165,7 @@ func ago(now, t time.Time) string {
 
 // plural counts: "1 image", "2 images".
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, env.Plural(n, one, many))
 }
 
 var jsonFlag = &cli.BoolFlag{Name: "json", Usage: "print JSON"}

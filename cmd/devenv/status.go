@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,13 +53,9 @@ func statusRun(ctx context.Context, eng env.Engine, opts *statusOptions) error {
 	case st.LastBuilt == "":
 		fmt.Fprintf(out, "state    not built yet (`devenv build` or `devenv shell` builds it)\n")
 	case len(st.Changed) == 0:
-		fmt.Fprintf(out, "state    stale since %s (`devenv build` rebuilds)\n", st.LastBuilt)
+		fmt.Fprintf(out, "state    %s (`devenv build` rebuilds)\n", st.Staleness())
 	default:
-		names := make([]string, len(st.Changed))
-		for i, c := range st.Changed {
-			names[i] = c.String()
-		}
-		fmt.Fprintf(out, "state    stale: changed %s since %s (`devenv build` rebuilds)\n", strings.Join(names, ", "), st.LastBuilt)
+		fmt.Fprintf(out, "state    stale: %s (`devenv build` rebuilds)\n", st.Staleness())
 	}
 	return nil
 }
