@@ -24,6 +24,9 @@ import (
 // a command acts in, the path from parsed options to a test's runF or to the run
 // function, and listings printed as docker prints its own.
 
+// jsonFlag is --json, for the commands that can print what they found as JSON.
+var jsonFlag = &cli.BoolFlag{Name: "json", Usage: "print JSON"}
+
 // argsCheck refuses the arguments a command does not take, with a usage error.
 type argsCheck func(*cli.Context) error
 
@@ -167,5 +170,3 @@ func ago(now, t time.Time) string {
 func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, env.Plural(n, one, many))
 }
-
-var jsonFlag = &cli.BoolFlag{Name: "json", Usage: "print JSON"}

@@ -26,14 +26,17 @@ import (
 // Engine is an in-memory container engine. The zero value is an empty engine that
 // answers Ping with engine.Info{}; New gives one with BuildKit.
 type Engine struct {
-	// Hooks, called after the request is recorded and without the engine's lock held,
-	// so they may call the engine. Nil: the default says.
-	OnBuild func(req engine.BuildRequest, files BuildContext) error // default: the build succeeds
-	OnRun   func(req engine.RunRequest) (int, error)                // default: status 0
-	OnExec  func(container string, cmd []string) (int, error)       // Exec and ExecAttached; default: status 0
-	OnPull  func(ref string) error                                  // default: the pull succeeds
-	OnLogs  func(container string, tail int) (string, error)        // default: what SetLogs set
-	Clock   func() time.Time                                        // Created of what the engine makes; default time.Now
+	// Hooks decide what a request does. They are called after it is recorded, without
+	// the engine's lock held, so they may call the engine; a nil hook does what its
+	// comment says.
+	OnBuild func(req engine.BuildRequest, files BuildContext) error // the build succeeds
+	OnRun   func(req engine.RunRequest) (int, error)                // the container exits 0
+	OnExec  func(container string, cmd []string) (int, error)       // Exec and ExecAttached: status 0
+	OnPull  func(ref string) error                                  // the pull succeeds
+	OnLogs  func(container string, tail int) (string, error)        // what SetLogs set
+
+	// Clock stamps what the engine makes (Created); nil is time.Now.
+	Clock func() time.Time
 	// IgnoreLabels makes listings return everything, whatever label filter they are
 	// given, as an engine that ignores filters would: devenv must check labels itself.
 	IgnoreLabels bool
