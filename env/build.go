@@ -2,7 +2,6 @@ package env
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,12 +63,8 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		return false, err
 	}
 	labels := p.Labels()
-	digests, err := inputDigests(p.Spec, p.Dockerfile)
-	if err != nil {
+	if labels[LabelInputs], err = inputsLabel(p); err != nil {
 		return false, err
-	}
-	if b, err := json.Marshal(digests); err == nil {
-		labels[LabelInputs] = string(b)
 	}
 	pr, pw := io.Pipe()
 	go func() {

@@ -156,27 +156,6 @@ func checkOnlyDevenvInstructions(t testing.TB, df string) {
 	}
 }
 
-// tomlString writes s as a TOML basic string.
-func tomlString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\u00`)
-			b.WriteByte("0123456789abcdef"[r>>4])
-			b.WriteByte("0123456789abcdef"[r&0xf])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 // FuzzDependencyNames: whatever a dependency file is called, devenv never panics and
 // never writes an instruction more than the spec asks for; names that leave the
 // project are refused.
@@ -231,9 +210,9 @@ func FuzzDependencyNames(f *testing.F) {
 				_ = os.WriteFile(p, []byte("x"), 0o644)
 			}
 		}
-		deps := "dependencies = [" + tomlString(name) + "]\ninstall = \"make deps\"\n"
+		deps := "dependencies = [" + tomlQuote(name) + "]\ninstall = \"make deps\"\n"
 		if inTable {
-			deps = "dependencies = [{ files = [" + tomlString(name) + "], install = \"make deps\" }]\n"
+			deps = "dependencies = [{ files = [" + tomlQuote(name) + "], install = \"make deps\" }]\n"
 		}
 		cfgPath := filepath.Join(root, ConfigFile)
 		if err := os.WriteFile(cfgPath, []byte(deps), 0o644); err != nil {

@@ -28,10 +28,9 @@ func (imp *imported) text() string {
 			fmt.Fprintf(&b, "%s = %s\n", k, tomlStrings(items))
 		}
 	}
-	kv("base", imp.base)
-	kv("dockerfile", imp.dockerfile)
-	kv("context", imp.context)
-	kv("workdir", imp.workdir)
+	for _, k := range [][2]string{{"base", imp.base}, {"dockerfile", imp.dockerfile}, {"context", imp.context}, {"workdir", imp.workdir}} {
+		kv(k[0], k[1])
+	}
 	list("ports", imp.ports)
 	list("pass_env", imp.passEnv)
 	for _, c := range imp.comments {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -278,46 +279,60 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if err != nil {
 		return res, err
 	}
-	for _, c := range cs {
-		if c.Labels[LabelProject] != root || c.Labels[LabelService] == "" {
-			continue
-		}
+	cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return c.Labels[LabelService] == "" })
+	res.Containers, err = removeOurs(cs, root, func(c engine.Container) (string, map[string]string) { return c.Name, c.Labels }, func(c engine.Container) error {
 		if err := eng.RemoveContainer(ctx, c.ID, true); err != nil {
-			return res, fmt.Errorf("removing service container %s: %w", c.Name, err)
+			return fmt.Errorf("removing service container %s: %w", c.Name, err)
 		}
-		res.Containers = append(res.Containers, c.Name)
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	nets, err := eng.Networks(ctx, map[string]string{LabelProject: root})
 	if err != nil {
 		return res, err
 	}
-	for _, n := range nets {
-		if n.Labels[LabelProject] != root {
+	res.Networks, err = removeOurs(nets, root, func(n engine.Network) (string, map[string]string) { return n.Name, n.Labels }, func(n engine.Network) error {
+		var inUse *engine.NetworkInUseError
+		switch err := eng.RemoveNetwork(ctx, n.ID); {
+		case errors.As(err, &inUse):
+			return fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
+		case err != nil:
+			return fmt.Errorf("removing network %s: %w", n.Name, err)
+		}
+		return nil
+	})
+	if err != nil || !volumes {
+		return res, err
+	}
+	vols, err := eng.Volumes(ctx, map[string]string{LabelProject: root})
+	if err != nil {
+		return res, err
+	}
+	res.Volumes, err = removeOurs(vols, root, func(v engine.Volume) (string, map[string]string) { return v.Name, v.Labels }, func(v engine.Volume) error {
+		if err := eng.RemoveVolume(ctx, v.Name); err != nil {
+			return fmt.Errorf("removing volume %s: %w", v.Name, err)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// removeOurs removes, in order, the listed resources whose project label is root,
+// and returns the names of those it removed; the first failure stops it. The engine
+// filtered by label already: clean-up checks again before it touches anything.
+func removeOurs[T any](list []T, root string, id func(T) (name string, labels map[string]string), remove func(T) error) ([]string, error) {
+	var done []string
+	for _, it := range list {
+		name, labels := id(it)
+		if labels[LabelProject] != root {
 			continue
 		}
-		if err := eng.RemoveNetwork(ctx, n.ID); err != nil {
-			var ne *engine.NetworkInUseError
-			if errors.As(err, &ne) {
-				return res, fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
-			}
-			return res, fmt.Errorf("removing network %s: %w", n.Name, err)
+		if err := remove(it); err != nil {
+			return done, err
 		}
-		res.Networks = append(res.Networks, n.Name)
+		done = append(done, name)
 	}
-	if volumes {
-		vols, err := eng.Volumes(ctx, map[string]string{LabelProject: root})
-		if err != nil {
-			return res, err
-		}
-		for _, v := range vols {
-			if v.Labels[LabelProject] != root {
-				continue
-			}
-			if err := eng.RemoveVolume(ctx, v.Name); err != nil {
-				return res, fmt.Errorf("removing volume %s: %w", v.Name, err)
-			}
-			res.Volumes = append(res.Volumes, v.Name)
-		}
-	}
-	return res, nil
+	return done, nil
 }

@@ -40,6 +40,17 @@ func inputDigests(s *Spec, dockerfile string) (map[string]string, error) {
 	return out, nil
 }
 
+// inputsLabel is the value of LabelInputs for the project's image: the digests
+// ProjectStatus compares with the current inputs.
+func inputsLabel(p *Project) (string, error) {
+	digests, err := inputDigests(p.Spec, p.Dockerfile)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(digests)
+	return string(b), err
+}
+
 func shortDigest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:12]

@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -86,19 +85,10 @@ type Image struct {
 
 // Images lists the images carrying every one of the labels (key=value).
 func (d *Docker) Images(ctx context.Context, labels map[string]string) ([]Image, error) {
-	args := filters.NewArgs()
-	for k, v := range labels {
-		args.Add("label", k+"="+v)
-	}
-	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: args})
-	if err != nil {
-		return nil, d.wrap(err)
-	}
-	out := make([]Image, 0, len(list))
-	for _, im := range list {
-		out = append(out, Image{ID: im.ID, Tags: im.RepoTags, Labels: im.Labels, Created: time.Unix(im.Created, 0)})
-	}
-	return out, nil
+	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: labelFilter(labels)})
+	return listed(d, list, err, func(im image.Summary) Image {
+		return Image{ID: im.ID, Tags: im.RepoTags, Labels: im.Labels, Created: time.Unix(im.Created, 0)}
+	})
 }
 
 // RemoveImage removes the image under ref (the tag, and the image when no other tag

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,18 @@ type Container struct {
 	Status  string
 	Created time.Time
 	Labels  map[string]string
+}
+
+// listed is what the engine listed in devenv's types, or its error.
+func listed[T, U any](d *Docker, list []T, err error, conv func(T) U) ([]U, error) {
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	out := make([]U, 0, len(list))
+	for _, x := range list {
+		out = append(out, conv(x))
+	}
+	return out, nil
 }
 
 // labelFilter selects by label: key=value, or only key when value is empty.
@@ -145,23 +158,13 @@ type ImageSummary struct {
 // own: an untagged image has none.
 func (d *Docker) ImageSummaries(ctx context.Context, labels map[string]string) ([]ImageSummary, error) {
 	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: labelFilter(labels)})
-	if err != nil {
-		return nil, d.wrap(err)
-	}
-	out := make([]ImageSummary, 0, len(list))
-	for _, im := range list {
-		var tags []string
-		for _, t := range im.RepoTags {
-			if t != "<none>:<none>" {
-				tags = append(tags, t)
-			}
-		}
-		out = append(out, ImageSummary{
+	return listed(d, list, err, func(im image.Summary) ImageSummary {
+		tags := slices.DeleteFunc(slices.Clone(im.RepoTags), func(t string) bool { return t == "<none>:<none>" })
+		return ImageSummary{
 			Image: Image{ID: im.ID, Tags: tags, Labels: im.Labels, Created: time.Unix(im.Created, 0)},
 			Size:  im.Size,
-		})
-	}
-	return out, nil
+		}
+	})
 }
 
 // ImageInUseError is an image a container still uses.

@@ -67,27 +67,27 @@ func (d *Docker) TagImage(ctx context.Context, src, dst string) error {
 // PushImage pushes ref to its registry with the user's Docker credentials for it.
 // Progress goes to out: redrawn in place on a terminal, plain lines otherwise.
 func (d *Docker) PushImage(ctx context.Context, ref string, out io.Writer) error {
-	auth, anonymous, err := registryAuth(ref)
-	if err != nil {
-		return err
-	}
-	body, err := d.cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
-	err = d.registryStream(ctx, "push", ref, body, err, out)
-	var re *RegistryError
-	if errors.As(err, &re) {
-		re.Anonymous = anonymous
-	}
-	return err
+	return d.transfer(ctx, "push", ref, out, func(auth string) (io.ReadCloser, error) {
+		return d.cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
+	})
 }
 
 // PullImage pulls ref from its registry with the user's Docker credentials for it.
 func (d *Docker) PullImage(ctx context.Context, ref string, out io.Writer) error {
+	return d.transfer(ctx, "pull", ref, out, func(auth string) (io.ReadCloser, error) {
+		return d.cli.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: auth})
+	})
+}
+
+// transfer is a push or a pull (op) of ref: start sends it with the user's
+// credentials for ref's registry.
+func (d *Docker) transfer(ctx context.Context, op, ref string, out io.Writer, start func(auth string) (io.ReadCloser, error)) error {
 	auth, anonymous, err := registryAuth(ref)
 	if err != nil {
 		return err
 	}
-	body, err := d.cli.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: auth})
-	err = d.registryStream(ctx, "pull", ref, body, err, out)
+	body, err := start(auth)
+	err = d.registryStream(ctx, op, ref, body, err, out)
 	var re *RegistryError
 	if errors.As(err, &re) {
 		re.Anonymous = anonymous

@@ -31,14 +31,7 @@ type Volume struct {
 // Networks lists the networks carrying every one of the labels.
 func (d *Docker) Networks(ctx context.Context, labels map[string]string) ([]Network, error) {
 	list, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: labelFilter(labels)})
-	if err != nil {
-		return nil, d.wrap(err)
-	}
-	out := make([]Network, 0, len(list))
-	for _, n := range list {
-		out = append(out, Network{ID: n.ID, Name: n.Name, Labels: n.Labels})
-	}
-	return out, nil
+	return listed(d, list, err, func(n network.Summary) Network { return Network{ID: n.ID, Name: n.Name, Labels: n.Labels} })
 }
 
 // EnsureNetwork creates a bridge network under name unless one exists. An existing
@@ -46,12 +39,7 @@ func (d *Docker) Networks(ctx context.Context, labels map[string]string) ([]Netw
 func (d *Docker) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
 	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err == nil {
-		for k, v := range labels {
-			if n.Labels[k] != v {
-				return fmt.Errorf("a network named %s exists but devenv did not make it for this project (label %s is %q): remove or rename it (`docker network rm %s`)", name, k, n.Labels[k], name)
-			}
-		}
-		return nil
+		return notOurs("network", name, n.Labels, labels)
 	}
 	if !errdefs.IsNotFound(err) {
 		return d.wrap(err)
@@ -79,14 +67,7 @@ func (d *Docker) RemoveNetwork(ctx context.Context, id string) error {
 // Volumes lists the named volumes carrying every one of the labels.
 func (d *Docker) Volumes(ctx context.Context, labels map[string]string) ([]Volume, error) {
 	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: labelFilter(labels)})
-	if err != nil {
-		return nil, d.wrap(err)
-	}
-	out := make([]Volume, 0, len(resp.Volumes))
-	for _, v := range resp.Volumes {
-		out = append(out, Volume{Name: v.Name, Labels: v.Labels})
-	}
-	return out, nil
+	return listed(d, resp.Volumes, err, func(v *volume.Volume) Volume { return Volume{Name: v.Name, Labels: v.Labels} })
 }
 
 // EnsureVolume creates a named volume with the labels unless one exists. An existing
@@ -94,12 +75,7 @@ func (d *Docker) Volumes(ctx context.Context, labels map[string]string) ([]Volum
 func (d *Docker) EnsureVolume(ctx context.Context, name string, labels map[string]string) error {
 	v, err := d.cli.VolumeInspect(ctx, name)
 	if err == nil {
-		for k, val := range labels {
-			if v.Labels[k] != val {
-				return fmt.Errorf("a volume named %s exists but devenv did not make it for this project (label %s is %q): remove or rename it (`docker volume rm %s`)", name, k, v.Labels[k], name)
-			}
-		}
-		return nil
+		return notOurs("volume", name, v.Labels, labels)
 	}
 	if !errdefs.IsNotFound(err) {
 		return d.wrap(err)
@@ -180,4 +156,15 @@ func (d *Docker) Logs(ctx context.Context, id string, tail int) (string, error) 
 		return buf.String(), nil
 	}
 	return buf.String(), nil
+}
+
+// notOurs refuses an existing network or volume without devenv's labels for this
+// project: devenv does not adopt what it did not make.
+func notOurs(kind, name string, have, want map[string]string) error {
+	for k, v := range want {
+		if have[k] != v {
+			return fmt.Errorf("a %s named %s exists but devenv did not make it for this project (label %s is %q): remove or rename it (`docker %s rm %s`)", kind, name, k, have[k], kind, name)
+		}
+	}
+	return nil
 }
