@@ -56,6 +56,9 @@ func TestBuildMakesATaggedImage(t *testing.T) {
 	if len(list) != 2 || len(list[0].Tags) != 0 || !slices.Equal(list[1].Tags, []string{"devenv/p:1"}) {
 		t.Errorf("images = %+v", list)
 	}
+	if images, _ := eng.Images(ctx, map[string]string{"dev.devenv.project": "/q"}); len(images) != 0 || len(eng.Filters("Images")) != 1 {
+		t.Errorf("images of another project = %+v, filters %v", images, eng.Filters("Images"))
+	}
 	// A context stream that fails fails the build with its error.
 	if err := eng.Build(ctx, engine.BuildRequest{Context: bytes.NewBufferString("not a tar stream at all, but long enough to read a header from it........................................................................................................................................................................................................................................................................................................................................................................................................................................................................................"), Tag: "x"}); err == nil {
 		t.Error("a broken context built")
