@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -275,16 +274,19 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if root == "" {
 		return res, errors.New("no project root: nothing to take down")
 	}
+	// The engine filters by label already: clean-up checks again before it touches
+	// anything.
 	cs, err := eng.Containers(ctx, map[string]string{LabelProject: root, LabelService: ""})
 	if err != nil {
 		return res, err
 	}
-	cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return c.Labels[LabelService] == "" })
-	res.Containers, err = removeOurs(cs, root, func(c engine.Container) (string, map[string]string) { return c.Name, c.Labels }, func(c engine.Container) error {
+	res.Containers, err = removeEach(cs, func(c engine.Container) bool {
+		return c.Labels[LabelProject] == root && c.Labels[LabelService] != ""
+	}, func(c engine.Container) (string, error) {
 		if err := eng.RemoveContainer(ctx, c.ID, true); err != nil {
-			return fmt.Errorf("removing service container %s: %w", c.Name, err)
+			return "", fmt.Errorf("removing service container %s: %w", c.Name, err)
 		}
-		return nil
+		return c.Name, nil
 	})
 	if err != nil {
 		return res, err
@@ -293,15 +295,15 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if err != nil {
 		return res, err
 	}
-	res.Networks, err = removeOurs(nets, root, func(n engine.Network) (string, map[string]string) { return n.Name, n.Labels }, func(n engine.Network) error {
+	res.Networks, err = removeEach(nets, func(n engine.Network) bool { return n.Labels[LabelProject] == root }, func(n engine.Network) (string, error) {
 		var inUse *engine.NetworkInUseError
 		switch err := eng.RemoveNetwork(ctx, n.ID); {
 		case errors.As(err, &inUse):
-			return fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
+			return "", fmt.Errorf("network %s is still used by a running environment of this project: leave its shell (or `devenv stop`), then run `devenv down` again", n.Name)
 		case err != nil:
-			return fmt.Errorf("removing network %s: %w", n.Name, err)
+			return "", fmt.Errorf("removing network %s: %w", n.Name, err)
 		}
-		return nil
+		return n.Name, nil
 	})
 	if err != nil || !volumes {
 		return res, err
@@ -310,26 +312,25 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if err != nil {
 		return res, err
 	}
-	res.Volumes, err = removeOurs(vols, root, func(v engine.Volume) (string, map[string]string) { return v.Name, v.Labels }, func(v engine.Volume) error {
+	res.Volumes, err = removeEach(vols, func(v engine.Volume) bool { return v.Labels[LabelProject] == root }, func(v engine.Volume) (string, error) {
 		if err := eng.RemoveVolume(ctx, v.Name); err != nil {
-			return fmt.Errorf("removing volume %s: %w", v.Name, err)
+			return "", fmt.Errorf("removing volume %s: %w", v.Name, err)
 		}
-		return nil
+		return v.Name, nil
 	})
 	return res, err
 }
 
-// removeOurs removes, in order, the listed resources whose project label is root,
-// and returns the names of those it removed; the first failure stops it. The engine
-// filtered by label already: clean-up checks again before it touches anything.
-func removeOurs[T any](list []T, root string, id func(T) (name string, labels map[string]string), remove func(T) error) ([]string, error) {
+// removeEach removes, in order, the listed resources that are ours, and returns the
+// names of those it removed; the first failure stops it.
+func removeEach[T any](list []T, ours func(T) bool, remove func(T) (name string, err error)) ([]string, error) {
 	var done []string
 	for _, it := range list {
-		name, labels := id(it)
-		if labels[LabelProject] != root {
+		if !ours(it) {
 			continue
 		}
-		if err := remove(it); err != nil {
+		name, err := remove(it)
+		if err != nil {
 			return done, err
 		}
 		done = append(done, name)
