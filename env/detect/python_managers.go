@@ -135,15 +135,6 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 	}
 	return nil
 }
-	"errors"
-	"fmt"
-	"path"
-	"regexp"
-	"sort"
-	"strings"
-
-	"github.com/BurntSushi/toml"
-)
 
 // uvWorkspaceMembers are the folders [tool.uv.workspace] members names (globs expand
 // one folder level per segment), less exclude: uv reads every member's pyproject.toml
