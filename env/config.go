@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -161,73 +163,17 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	for _, k := range d.inFileOrder(nil, raw) {
 		v := raw[k]
 		c.set[k] = true
-		var err error
-		switch k {
-		case "name":
-			c.Name, err = d.str(k, v)
-		case "template":
-			if list, isList := v.([]any); isList && len(list) > 0 {
-				c.Templates, err = d.strs(k, v, `template = ["python", "node"]`)
-			} else {
-				var one string
-				one, err = d.str(k, v)
-				c.Templates = []string{one}
-			}
-			if err == nil {
-				c.Template = c.Templates[0]
-			}
-		case "base":
-			c.Base, err = d.str(k, v)
-		case "workdir":
-			c.Workdir, err = d.str(k, v)
-		case "shell":
-			c.Shell, err = d.str(k, v)
-		case "user":
-			c.User, err = d.str(k, v)
-		case "packages":
-			c.Packages, err = d.strs(k, v, `packages = ["git", "curl"]`)
-		case "install":
-			c.Install, err = d.commands(k, v)
-		case "setup":
-			c.Setup, err = d.commands(k, v)
-		case "ports":
-			c.Ports, err = d.strs(k, v, `ports = ["8000:8000"]`)
-		case "caches":
-			c.Caches, err = d.strs(k, v, `caches = ["/root/.cache/pip"]`)
-		case "pass_env":
-			c.PassEnv, err = d.strs(k, v, `pass_env = ["GITHUB_TOKEN"]`)
-		case "trust_host_ca":
-			var b bool
-			b, err = d.boolean(k, v)
-			c.TrustHostCA = &b
-		case "env":
-			c.Env, err = d.envTable(k, v)
-		case "watch":
-			c.Watch, err = d.boolean(k, v)
-		case "persistent":
-			c.Persistent, err = d.boolean(k, v)
-		case "on_change":
-			c.OnChange, err = d.str(k, v)
-		case "image":
-			c.Image, err = d.str(k, v)
-		case "dockerfile":
-			c.Dockerfile, err = d.str(k, v)
-		case "context":
-			c.Context, err = d.str(k, v)
-		case "dependencies":
-			c.Dependencies, err = d.dependencies(k, v)
-		case "services":
-			c.Services, err = d.services(k, v)
-		default:
+		decode, known := configFields[k]
+		if !known {
 			msg := fmt.Sprintf("unknown key %q", k)
 			if s := suggest(k, configKeys); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (see devenv.toml.example for every key)"
 			}
-			err = d.errf(k, "%s", msg)
+			return nil, d.errf(k, "%s", msg)
 		}
-		if err != nil {
+		if err := decode(d, c, k, v); err != nil {
 			return nil, err
 		}
 	}
@@ -242,9 +188,94 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// fieldDecoder checks one top-level key's value and stores it in the Config.
+type fieldDecoder func(d decoder, c *Config, key string, v any) error
+
+func stringField(field func(*Config) *string) fieldDecoder {
+	return func(d decoder, c *Config, key string, v any) (err error) {
+		*field(c), err = d.str(key, v)
+		return err
+	}
+}
+
+func boolField(field func(*Config) *bool) fieldDecoder {
+	return func(d decoder, c *Config, key string, v any) (err error) {
+		*field(c), err = d.boolean(key, v)
+		return err
+	}
+}
+
+// listField reads a list of strings; example is what to write, for the error.
+func listField(field func(*Config) *[]string, example string) fieldDecoder {
+	return func(d decoder, c *Config, key string, v any) (err error) {
+		*field(c), err = d.strs(key, v, example)
+		return err
+	}
+}
+
+func commandsField(field func(*Config) *[]string) fieldDecoder {
+	return func(d decoder, c *Config, key string, v any) (err error) {
+		*field(c), err = d.commands(key, v)
+		return err
+	}
+}
+
+// configFields are the top-level keys of devenv.toml, each with how it is read.
+var configFields = map[string]fieldDecoder{
+	"name":          stringField(func(c *Config) *string { return &c.Name }),
+	"template":      decodeTemplate,
+	"base":          stringField(func(c *Config) *string { return &c.Base }),
+	"workdir":       stringField(func(c *Config) *string { return &c.Workdir }),
+	"shell":         stringField(func(c *Config) *string { return &c.Shell }),
+	"user":          stringField(func(c *Config) *string { return &c.User }),
+	"on_change":     stringField(func(c *Config) *string { return &c.OnChange }),
+	"image":         stringField(func(c *Config) *string { return &c.Image }),
+	"dockerfile":    stringField(func(c *Config) *string { return &c.Dockerfile }),
+	"context":       stringField(func(c *Config) *string { return &c.Context }),
+	"packages":      listField(func(c *Config) *[]string { return &c.Packages }, `packages = ["git", "curl"]`),
+	"ports":         listField(func(c *Config) *[]string { return &c.Ports }, `ports = ["8000:8000"]`),
+	"caches":        listField(func(c *Config) *[]string { return &c.Caches }, `caches = ["/root/.cache/pip"]`),
+	"pass_env":      listField(func(c *Config) *[]string { return &c.PassEnv }, `pass_env = ["GITHUB_TOKEN"]`),
+	"install":       commandsField(func(c *Config) *[]string { return &c.Install }),
+	"setup":         commandsField(func(c *Config) *[]string { return &c.Setup }),
+	"watch":         boolField(func(c *Config) *bool { return &c.Watch }),
+	"persistent":    boolField(func(c *Config) *bool { return &c.Persistent }),
+	"trust_host_ca": decodeTrustHostCA,
+	"env": func(d decoder, c *Config, key string, v any) (err error) {
+		c.Env, err = d.envTable(key, v)
+		return err
+	},
+	"dependencies": func(d decoder, c *Config, key string, v any) (err error) {
+		c.Dependencies, err = d.dependencies(key, v)
+		return err
+	},
+	"services": func(d decoder, c *Config, key string, v any) (err error) {
+		c.Services, err = d.services(key, v)
+		return err
+	},
+}
+
 // configKeys are the top-level keys of devenv.toml, for suggestions.
-var configKeys = []string{
-	"name", "template", "base", "workdir", "shell", "packages", "dependencies", "install",
-	"setup", "user", "ports", "caches", "trust_host_ca", "pass_env", "env", "watch", "on_change", "persistent", "services",
-	"image", "dockerfile", "context",
+var configKeys = slices.Sorted(maps.Keys(configFields))
+
+// decodeTemplate reads one stack name, or a list of them: template = ["python", "node"].
+func decodeTemplate(d decoder, c *Config, key string, v any) (err error) {
+	if list, isList := v.([]any); isList && len(list) > 0 {
+		c.Templates, err = d.strs(key, v, `template = ["python", "node"]`)
+	} else {
+		var one string
+		one, err = d.str(key, v)
+		c.Templates = []string{one}
+	}
+	if err == nil {
+		c.Template = c.Templates[0]
+	}
+	return err
+}
+
+// decodeTrustHostCA keeps whether the key was written: unset means on.
+func decodeTrustHostCA(d decoder, c *Config, key string, v any) error {
+	b, err := d.boolean(key, v)
+	c.TrustHostCA = &b
+	return err
 }

@@ -195,46 +195,36 @@ func (s *keyScanner) value(path []string) {
 	case '"', '\'':
 		s.str()
 	case '[':
-		s.i++
-		for {
-			s.skipSpace(true)
-			switch s.peek() {
-			case 0:
-				return
-			case ']':
-				s.i++
-				return
-			case ',':
-				s.i++
-			default:
-				before := s.i
-				s.value(path)
-				s.progress(before)
-			}
-		}
+		s.items(']', func() { s.value(path) })
 	case '{':
-		s.i++
-		for {
-			s.skipSpace(true)
-			switch s.peek() {
-			case 0:
-				return
-			case '}':
-				s.i++
-				return
-			case ',':
-				s.i++
-			default:
-				before := s.i
-				s.keyValue(path)
-				s.progress(before)
-			}
-		}
+		s.items('}', func() { s.keyValue(path) })
 	default:
 		// A number, boolean or date: it ends where the line, a comment or its array or
 		// table does.
 		for s.i < len(s.src) && !strings.ContainsRune(",]}#\n", rune(s.src[s.i])) {
 			s.i++
+		}
+	}
+}
+
+// items skips the comma-separated items of an array or inline table up to its closing
+// byte, each with item; it stops at the end of the text when the closing byte is missing.
+func (s *keyScanner) items(closing byte, item func()) {
+	s.i++
+	for {
+		s.skipSpace(true)
+		switch s.peek() {
+		case 0:
+			return
+		case closing:
+			s.i++
+			return
+		case ',':
+			s.i++
+		default:
+			before := s.i
+			item()
+			s.progress(before)
 		}
 	}
 }
