@@ -156,14 +156,10 @@ var targetFrameworkRe = regexp.MustCompile(`<TargetFrameworks?>([^<]+)</TargetFr
 // every framework up to its own.
 func dotnetVersion(p *Probe, dir string, sdk Version, projects []string, st *Stack) (release, error) {
 	if sdk.Value != "" {
-		st.Version = sdk
-		st.Found = append(st.Found, ".NET SDK "+st.Version.String())
-		return pickRelease(".NET SDK", st.Version, dotnetReleases)
+		return st.pin(".NET SDK", sdk, dotnetReleases)
 	}
 	if v, ok := p.toolVersion(dir, "dotnet", "dotnet-core"); ok {
-		st.Version = v
-		st.Found = append(st.Found, ".NET SDK "+st.Version.String())
-		return pickRelease(".NET SDK", st.Version, dotnetReleases)
+		return st.pin(".NET SDK", v, dotnetReleases)
 	}
 	var best release
 	var bestSrc Source

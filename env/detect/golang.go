@@ -169,16 +169,12 @@ func goVersion(p *Probe, dir string, st *Stack) (release, error) {
 		text := p.Text(file)
 		for _, re := range []*regexp.Regexp{toolchainLineRe, goLineRe} {
 			if m := re.FindStringSubmatchIndex(text); m != nil {
-				st.Version = Version{Value: text[m[2]:m[3]], Source: Source{File: file, Line: strings.Count(text[:m[0]], "\n") + 1}}
-				st.Found = append(st.Found, "Go "+st.Version.String())
-				return pickRelease("Go", st.Version, goReleases)
+				return st.pin("Go", Version{Value: text[m[2]:m[3]], Source: Source{File: file, Line: strings.Count(text[:m[0]], "\n") + 1}}, goReleases)
 			}
 		}
 	}
 	if v, ok := p.toolVersion(dir, "golang", "go"); ok {
-		st.Version = v
-		st.Found = append(st.Found, "Go "+st.Version.String())
-		return pickRelease("Go", st.Version, goReleases)
+		return st.pin("Go", v, goReleases)
 	}
 	st.Version = Version{Value: goDefault.String()}
 	st.Left = append(st.Left, "no go line in go.mod: Go "+goDefault.String()+" is devenv's default")

@@ -95,13 +95,7 @@ func phpVersion(p *Probe, dir string, cj *composerJSON, st *Stack) (release, err
 		st.Found = append(st.Found, fmt.Sprintf("require.php %q in %s", rng, src))
 		return r, nil
 	}
-	if st.Version.Value == "" {
-		st.Version = Version{Value: phpDefault.String()}
-		st.Left = append(st.Left, "no PHP version in the project: "+phpDefault.String()+" is devenv's default; say which in composer.json's require.php or .php-version")
-		return phpDefault, nil
-	}
-	st.Found = append(st.Found, "PHP "+st.Version.String())
-	return pickRelease("PHP", st.Version, phpReleases)
+	return st.pinOrDefault("PHP", phpReleases, phpDefault, "say which in composer.json's require.php or .php-version")
 }
 
 // jsonKeyLine is the line of "key" inside the object "parent" of a JSON text: close
@@ -156,14 +150,5 @@ func composerPickInRange(constraint string, src Source) (release, error) {
 		}
 		return false
 	}
-	if allowed(phpDefault) {
-		return phpDefault, nil
-	}
-	for i := len(phpReleases) - 1; i >= 0; i-- {
-		if allowed(phpReleases[i]) {
-			return phpReleases[i], nil
-		}
-	}
-	return nil, &Error{File: src.File, Line: src.Line,
-		Msg: fmt.Sprintf("PHP version constraint %q allows no release devenv knows (%s to %s): fix it, or set base = \"...\" in devenv.toml", constraint, phpReleases[0], phpReleases[len(phpReleases)-1])}
+	return pickAllowed("PHP", fmt.Sprintf("version constraint %q", constraint), allowed, src, phpReleases, phpDefault)
 }

@@ -41,6 +41,14 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 		}
 		st.Chose = append(st.Chose, name+" installed with pip in the build (PyPI or your PIP_INDEX_URL)")
 	}
+	// group installs files with install and says what it found and chose.
+	group := func(files []string, install, chose string) {
+		st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install)}}}
+		st.Found = append(st.Found, st.Manager+": "+strings.Join(files, ", "))
+		if chose != "" {
+			st.Chose = append(st.Chose, chose)
+		}
+	}
 	switch {
 	case has("uv.lock"):
 		tool("uv", "")
@@ -64,30 +72,21 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 		}
 		// uv exports the lock and pip installs it into the image's Python: `uv sync` would
 		// make a .venv in the project folder, which the mounted working tree hides.
-		st.Groups = []Group{{Files: files, Install: []string{inDir(dir,
-			"pip install uv && uv export --frozen --no-hashes --no-emit-workspace --format requirements-txt -o /tmp/devenv-requirements.txt && "+
-				"pip install -r /tmp/devenv-requirements.txt && rm /tmp/devenv-requirements.txt")}}}
-		st.Found = append(st.Found, "uv: "+strings.Join(files, ", "))
-		st.Chose = append(st.Chose, "uv.lock exported (uv's default groups, no extras) and installed with pip into the image's Python, without the project itself")
+		group(files, exportThenPip("uv", "uv export --frozen --no-hashes --no-emit-workspace --format requirements-txt -o"),
+			"uv.lock exported (uv's default groups, no extras) and installed with pip into the image's Python, without the project itself")
 		st.Left = append(st.Left, "`uv run` and `uv sync` make a .venv of their own in the project folder: run the tools directly (pytest, python -m ...)")
 	case has("poetry.lock"):
 		tool("poetry", "/root/.cache/pypoetry")
 		files := []string{pyproj, rel(dir, "poetry.lock")}
 		used(files...)
-		st.Groups = []Group{{Files: files, Install: []string{inDir(dir,
-			"pip install poetry && POETRY_VIRTUALENVS_CREATE=false poetry install --no-root --no-interaction")}}}
-		st.Found = append(st.Found, "poetry: "+strings.Join(files, ", "))
-		st.Chose = append(st.Chose, "poetry install --no-root into the image's Python (no virtualenv): the lock's default and non-optional groups")
+		group(files, poetryInstall, "poetry install --no-root into the image's Python (no virtualenv): the lock's default and non-optional groups")
 		st.Left = append(st.Left, "poetry reads its sources from pyproject.toml ([[tool.poetry.source]]), not from PIP_INDEX_URL")
 	case has("pdm.lock"):
 		tool("pdm", "/root/.cache/pdm")
 		files := []string{pyproj, rel(dir, "pdm.lock")}
 		used(files...)
-		st.Groups = []Group{{Files: files, Install: []string{inDir(dir,
-			"pip install pdm && pdm export --format requirements --without-hashes --output /tmp/devenv-requirements.txt && "+
-				"pip install -r /tmp/devenv-requirements.txt && rm /tmp/devenv-requirements.txt")}}}
-		st.Found = append(st.Found, "pdm: "+strings.Join(files, ", "))
-		st.Chose = append(st.Chose, "pdm.lock exported (default and dev groups) and installed with pip into the image's Python, without the project itself")
+		group(files, exportThenPip("pdm", "pdm export --format requirements --without-hashes --output"),
+			"pdm.lock exported (default and dev groups) and installed with pip into the image's Python, without the project itself")
 	case has("Pipfile.lock") || has("Pipfile"):
 		tool("pipenv", "/root/.cache/pipenv")
 		files := []string{rel(dir, "Pipfile")}
@@ -100,8 +99,7 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 			st.Left = append(st.Left, "no Pipfile.lock: pipenv locks at every build; commit a Pipfile.lock")
 		}
 		used(files...)
-		st.Groups = []Group{{Files: files, Install: []string{inDir(dir, install)}}}
-		st.Found = append(st.Found, "pipenv: "+strings.Join(files, ", "))
+		group(files, install, "")
 	case len(reqs) > 0:
 		used(reqs...)
 		local, err := requirementsGroup(p, dir, reqs, st)
@@ -113,9 +111,7 @@ func pythonManager(p *Probe, dir string, pp *pyproject, st *Stack) error {
 		pyprojectGroup(p, dir, pp, st)
 	case pp.Tool.Poetry != nil && len(pp.Tool.Poetry.Dependencies) > 0:
 		tool("poetry", "/root/.cache/pypoetry")
-		st.Groups = []Group{{Files: []string{pyproj}, Install: []string{inDir(dir,
-			"pip install poetry && POETRY_VIRTUALENVS_CREATE=false poetry install --no-root --no-interaction")}}}
-		st.Found = append(st.Found, "poetry: "+pyproj+" ([tool.poetry.dependencies])")
+		group([]string{pyproj}, poetryInstall, "")
 		st.Left = append(st.Left, "no poetry.lock: poetry resolves at every build; commit a poetry.lock")
 	case has("setup.cfg") && setupCfgRequires(p.Text(rel(dir, "setup.cfg"))):
 		cfg := rel(dir, "setup.cfg")
@@ -178,3 +174,15 @@ func uvWorkspaceMembers(p *Probe, dir string, pp *pyproject, st *Stack) ([]strin
 	}
 	return members, nil
 }
+
+// exportThenPip installs a lock through the tool that reads it: the tool writes the
+// locked requirements (export, ending in its output flag), and pip installs them into
+// the image's Python, where the mounted tree cannot hide them as it would a .venv.
+func exportThenPip(tool, export string) string {
+	const reqs = "/tmp/devenv-requirements.txt"
+	return "pip install " + tool + " && " + export + " " + reqs + " && pip install -r " + reqs + " && rm " + reqs
+}
+
+// poetryInstall installs what Poetry resolves into the image's Python: no virtualenv,
+// which the mounted tree would hide, and not the project itself, which it imports from.
+const poetryInstall = "pip install poetry && POETRY_VIRTUALENVS_CREATE=false poetry install --no-root --no-interaction"

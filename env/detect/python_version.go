@@ -25,13 +25,7 @@ func pythonVersion(p *Probe, dir string, pp *pyproject, st *Stack) (release, err
 	} else if v, ok := pipfilePython(p, dir); ok {
 		st.Version = v
 	}
-	if st.Version.Value == "" {
-		st.Version = Version{Value: pythonDefault.String()}
-		st.Left = append(st.Left, "no Python version in the project: "+pythonDefault.String()+" is devenv's default; pin one in .python-version")
-		return pythonDefault, nil
-	}
-	st.Found = append(st.Found, "Python "+st.Version.String())
-	return pickRelease("Python", st.Version, pythonReleases)
+	return st.pinOrDefault("Python", pythonReleases, pythonDefault, "pin one in .python-version")
 }
 
 // pythonRange picks the release for a version range found at src.
@@ -99,16 +93,7 @@ func pickInRange(lang, spec string, src Source, known []release, def release) (r
 	if err != nil {
 		return nil, &Error{File: src.File, Line: src.Line, Msg: fmt.Sprintf("%s version range %q: %v", lang, spec, err)}
 	}
-	if allows(def) {
-		return def, nil
-	}
-	for i := len(known) - 1; i >= 0; i-- {
-		if allows(known[i]) {
-			return known[i], nil
-		}
-	}
-	return nil, &Error{File: src.File, Line: src.Line,
-		Msg: fmt.Sprintf("%s version range %q allows no release devenv knows (%s to %s): fix the range, or set base = \"...\" in devenv.toml", lang, spec, known[0], known[len(known)-1])}
+	return pickAllowed(lang, fmt.Sprintf("version range %q", spec), allows, src, known, def)
 }
 
 // pep440Allows reads the comparison clauses of a PEP 440 specifier (also Poetry's ^ and

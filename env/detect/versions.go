@@ -184,3 +184,36 @@ func lines(vs ...string) []release {
 	}
 	return out
 }
+
+// pin records the version the project names, and where, and finds its release line.
+func (st *Stack) pin(lang string, v Version, known []release) (release, error) {
+	st.Version = v
+	st.Found = append(st.Found, lang+" "+v.String())
+	return pickRelease(lang, v, known)
+}
+
+// pickAllowed chooses the release a range allows: devenv's default when it does, else
+// the newest known release it allows; what names the range in the error.
+func pickAllowed(lang, what string, allows func(release) bool, src Source, known []release, def release) (release, error) {
+	if allows(def) {
+		return def, nil
+	}
+	for i := len(known) - 1; i >= 0; i-- {
+		if allows(known[i]) {
+			return known[i], nil
+		}
+	}
+	return nil, &Error{File: src.File, Line: src.Line,
+		Msg: fmt.Sprintf("%s %s allows no release devenv knows (%s to %s): fix it, or set base = \"...\" in devenv.toml", lang, what, known[0], known[len(known)-1])}
+}
+
+// pinOrDefault ends a version search: the version found in st.Version, or devenv's
+// default with a line saying where to pin one.
+func (st *Stack) pinOrDefault(lang string, known []release, def release, pinHint string) (release, error) {
+	if st.Version.Value == "" {
+		st.Version = Version{Value: def.String()}
+		st.Left = append(st.Left, fmt.Sprintf("no %s version in the project: %s is devenv's default; %s", lang, def, pinHint))
+		return def, nil
+	}
+	return st.pin(lang, st.Version, known)
+}
