@@ -44,6 +44,13 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 			names = append(names, rel(m, "go.mod"))
 		}
 		st.Found = append(st.Found, "Go workspace: "+rel(dir, "go.work")+" using "+strings.Join(names, ", "))
+		for _, mod := range append([]string{rel(dir, "go.work")}, names...) {
+			replaced, err := goReplacedDirs(p, path.Dir(mod), mod, st)
+			if err != nil {
+				return nil, err
+			}
+			files = appendReplaced(p, files, replaced)
+		}
 		// In workspace mode one download at the workspace root fetches what every member
 		// needs. GOWORK=off (set in devenv.toml's env) makes each member a module of its
 		// own again, so each downloads for itself.
@@ -56,6 +63,11 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 	case p.IsFile(rel(dir, "go.mod")):
 		files = []string{rel(dir, "go.mod"), rel(dir, "go.sum")}
 		st.Found = append(st.Found, "Go module: "+rel(dir, "go.mod"))
+		replaced, err := goReplacedDirs(p, dir, rel(dir, "go.mod"), st)
+		if err != nil {
+			return nil, err
+		}
+		files = appendReplaced(p, files, replaced)
 	default:
 		return st, nil
 	}
@@ -77,63 +89,6 @@ func resolveGo(p *Probe, dir string) (*Stack, error) {
 		"export GOPROXY=\"file://"+goProxyCache+",${GOPROXY:-https://proxy.golang.org,direct}\" && "+
 			download+" && mkdir -p \"$GOPATH/pkg/mod/cache/download\" && cp -Rn \"$GOPATH/pkg/mod/cache/download/.\" "+goProxyCache+"/ && chmod -R a+rwX \"$GOPATH\"")}}}
 	return st, nil
-}
-
-// useLineRe is one directory of a go.work use directive, alone (`use ./a`) or in a
-// block (`use (` ... `)`), with an optional // comment.
-var (
-	useLineRe  = regexp.MustCompile(`^(?:use\s+)?("[^"]*"|` + "`[^`]*`" + `|\S+)\s*(?://.*)?$`)
-	useBlockRe = regexp.MustCompile(`^use\s*\(`)
-)
-
-// goWorkUses reads the use directives of dir's go.work: the member folders relative to
-// the root. Each must be a folder of the project holding a go.mod, or the build
-// could not download for it.
-func goWorkUses(p *Probe, dir string) ([]string, error) {
-	file := rel(dir, "go.work")
-	var members []string
-	inBlock := false
-	for i, raw := range strings.Split(p.Text(file), "\n") {
-		line := strings.TrimSpace(raw)
-		if strings.HasPrefix(line, "//") {
-			continue
-		}
-		var arg string
-		switch {
-		case inBlock && strings.HasPrefix(line, ")"):
-			inBlock = false
-			continue
-		case inBlock:
-			arg = line
-		case useBlockRe.MatchString(line):
-			inBlock = !strings.HasSuffix(line, ")")
-			continue
-		case strings.HasPrefix(line, "use ") || strings.HasPrefix(line, "use\t"):
-			arg = line
-		default:
-			continue
-		}
-		m := useLineRe.FindStringSubmatch(arg)
-		if m == nil || arg == "" {
-			continue
-		}
-		use := strings.Trim(m[1], "\"`")
-		member := path.Join(dir, use)
-		if path.IsAbs(use) || member == ".." || strings.HasPrefix(member, "../") {
-			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s is outside the project, so devenv cannot copy its go.mod into the build: make the folder that holds every member the project root", use)}
-		}
-		if member == "." {
-			member = ""
-		}
-		if !p.IsDir(member) {
-			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: folder %s does not exist: create it, or remove it from go.work (go work edit -dropuse=%s)", use, folderName(member), use)}
-		}
-		if !p.IsFile(rel(member, "go.mod")) {
-			return nil, &Error{File: file, Line: i + 1, Msg: fmt.Sprintf("use %s: %s has no go.mod: run go mod init there, or remove it from go.work (go work edit -dropuse=%s)", use, folderName(member), use)}
-		}
-		members = append(members, member)
-	}
-	return members, nil
 }
 
 // useArg is the member folder m as go.work in dir would name it: "./api", or "." for
@@ -179,4 +134,16 @@ func goVersion(p *Probe, dir string, st *Stack) (release, error) {
 	st.Version = Version{Value: goDefault.String()}
 	st.Left = append(st.Left, "no go line in go.mod: Go "+goDefault.String()+" is devenv's default")
 	return goDefault, nil
+}
+
+// appendReplaced adds the go.mod and go.sum of each replacement folder to files.
+func appendReplaced(p *Probe, files, dirs []string) []string {
+	for _, d := range dirs {
+		for _, f := range []string{rel(d, "go.mod"), rel(d, "go.sum")} {
+			if !contains(files, f) && (path.Base(f) == "go.mod" || p.IsFile(f)) {
+				files = append(files, f)
+			}
+		}
+	}
+	return files
 }

@@ -167,3 +167,33 @@ func TestGoCgoBindingsGetTheirLibraries(t *testing.T) {
 		t.Errorf("a module without cgo bindings gets packages %v (%v)", plain.Packages, err)
 	}
 }
+
+func TestGoLocalReplacementsGoIntoTheBuild(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"go.mod": "module example.com/a\n\ngo 1.25.0\n\nrequire example.com/metric v1.0.0\n\n" +
+			"replace (\n\texample.com/metric => ./metric\n\texample.com/far => ../far\n\texample.com/pinned => example.com/fork v1.2.3\n)\n",
+		"go.sum":           "",
+		"metric/go.mod":    "module example.com/metric\n",
+		"metric/go.sum":    "",
+		"metric/metric.go": "package metric\n",
+	})
+	st, err := Resolve(root, "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(st.Groups[0].Files, " "); got != "go.mod go.sum metric/go.mod metric/go.sum" {
+		t.Errorf("files %q", got)
+	}
+	if left := strings.Join(st.Left, "\n"); !strings.Contains(left, "go.mod:9 replaces example.com/far with ../far, outside the project") {
+		t.Errorf("left %q does not name the replacement outside the project", left)
+	}
+	// A replacement folder without go.mod is named at its line.
+	bad := writeTree(t, map[string]string{"go.mod": "module a\n\nreplace b => ./b\n", "b/x.go": "package b\n"})
+	if _, err := Resolve(bad, "go"); err == nil || !strings.Contains(err.Error(), "go.mod:3: replace b => ./b: b has no go.mod") {
+		t.Errorf("error %v", err)
+	}
+	// A go.mod that does not parse is placed too.
+	if _, err := Resolve(writeTree(t, map[string]string{"go.mod": "module a\n\nrequire (\n"}), "go"); err == nil || !strings.Contains(err.Error(), "go.mod:") {
+		t.Errorf("error %v", err)
+	}
+}
