@@ -103,7 +103,25 @@ func resolvePython(p *Probe, dir string) (*Stack, error) {
 	if err := pythonManager(p, dir, pp, st); err != nil {
 		return nil, err
 	}
+	vcsTools(p, st)
 	return st, nil
+}
+
+// vcsTools adds the version-control tools pip runs for requirements like
+// "pkg @ git+https://..." or "-e git+https://...": the slim Python images have none.
+func vcsTools(p *Probe, st *Stack) {
+	tools := []struct{ scheme, pkg string }{{"git+", "git"}, {"hg+", "mercurial"}, {"svn+", "subversion"}, {"bzr+", "bzr"}}
+	for _, g := range st.Groups {
+		for _, f := range g.Files {
+			text := p.Text(f)
+			for _, t := range tools {
+				if strings.Contains(text, t.scheme) && !contains(st.Packages, t.pkg) {
+					st.Packages = append(st.Packages, t.pkg)
+					st.Chose = append(st.Chose, fmt.Sprintf("%s, for the %s requirements in %s", t.pkg, strings.TrimSuffix(t.scheme, "+"), f))
+				}
+			}
+		}
+	}
 }
 
 // projectIsPackage reports whether the project in dir is an installable package, whose

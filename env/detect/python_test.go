@@ -267,3 +267,17 @@ typing = ["mypy", {include-group = "dev"}]
 		}
 	}
 }
+
+func TestPythonVCSRequirementsBringTheirTool(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"requirements.txt":      "-r requirements/base.txt\n",
+		"requirements/base.txt": "kombu @ git+https://github.com/celery/kombu.git\nrequests\n",
+	})
+	st, err := Resolve(root, "python")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(st.Packages, "git") {
+		t.Errorf("packages %v lack git for a git+ requirement", st.Packages)
+	}
+}

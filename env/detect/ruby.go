@@ -179,6 +179,7 @@ func lockSection(text, header string) (string, int) {
 var (
 	gemspecLineRe   = regexp.MustCompile(`(?m)^[ \t]*gemspec\b(.*)$`)
 	gemspecPathRe   = regexp.MustCompile(`(?:\bpath:|:path\s*=>)\s*["']([^"']+)["']`)
+	gemspecReadRe   = regexp.MustCompile(`File\.read\(\s*(?:File\.expand_path\(\s*|File\.join\(\s*__dir__\s*,\s*)?["']([\w./-]+)["']`)
 	gemspecQuotedRe = regexp.MustCompile(`["']([\w./-]*version(?:\.rb)?)["']`)
 )
 
@@ -221,6 +222,14 @@ func gemspecFiles(p *Probe, dir string, st *Stack) ([]string, error) {
 					found = true
 					break
 				}
+			}
+		}
+		// Many gems keep the version in a plain file the gemspec reads:
+		// File.read(File.expand_path("VERSION", __dir__)).
+		for _, q := range gemspecReadRe.FindAllStringSubmatch(stext, -1) {
+			if cand := path.Clean(rel(specDir, q[1])); p.IsFile(cand) && !strings.HasPrefix(cand, "../") {
+				files = append(files, cand)
+				named, found = true, true
 			}
 		}
 		if named && !found {

@@ -202,3 +202,19 @@ func TestBundlerGemspec(t *testing.T) {
 		}
 	})
 }
+
+func TestGemspecReadsItsVersionFile(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Gemfile":        "source 'https://rubygems.org'\ngemspec\n",
+		"app.gemspec":    "version = File.read(File.expand_path('VERSION', __dir__)).strip\nGem::Specification.new { |s| s.version = version }\n",
+		"VERSION":        "4.1.0\n",
+		"lib/app/run.rb": "",
+	})
+	st, err := Resolve(root, "ruby")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files := strings.Join(st.Groups[0].Files, " "); !strings.Contains(files, "VERSION") {
+		t.Errorf("files %q lack the VERSION file the gemspec reads", files)
+	}
+}
