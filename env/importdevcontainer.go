@@ -41,6 +41,9 @@ type imported struct {
 	files, covered []string
 	// replaced are the detected stacks the imported environment stands in for.
 	replaced []*detect.Stack
+	// stack is the first stack detected in the project, "" for none: an image from a
+	// devcontainer.json becomes its base only when it carries that stack's language.
+	stack string
 }
 
 // devcontainerFiles are where the Dev Containers tools look, in their order.
@@ -50,6 +53,9 @@ var devcontainerFiles = []string{".devcontainer/devcontainer.json", ".devcontain
 // records in the plan what init carries over from them.
 func importExisting(plan *InitPlan) error {
 	imp := &imported{env: map[string]string{}}
+	if len(plan.Stacks) > 0 {
+		imp.stack = plan.Stacks[0].Name
+	}
 	root := plan.Root
 	composeFile, appService := "", ""
 	for _, f := range devcontainerFiles {
@@ -79,7 +85,9 @@ func importExisting(plan *InitPlan) error {
 		imp.comments = append(imp.comments,
 			`dockerfile = "Dockerfile"  # build the environment from the project's own Dockerfile instead (remove template); see devenv.toml.example`)
 	}
-	if imp.environment != "" && len(plan.Stacks) > 0 {
+	if imp.environment != "" && imp.base == "" && len(plan.Stacks) > 0 {
+		// A Dockerfile or a compose service builds the whole environment; an image is
+		// only the base the stacks' dependency layers go on.
 		imp.replaced, plan.Stacks = plan.Stacks, nil
 	}
 	plan.Notes = slices.DeleteFunc(plan.Notes, func(n string) bool { return slices.Contains(imp.files, n) || slices.Contains(imp.covered, n) })
@@ -185,9 +193,17 @@ func (imp *imported) devcontainer(root, rel string) (composeFile, service string
 			imp.context = pc
 		}
 		imp.chose = append(imp.chose, fmt.Sprintf("dockerfile = %q%s, built with its context %s/ and the host user added on top", p, from("build"), pc))
+	case dc.Image != "" && imp.stack != "" && !imageCarries(dc.Image, imp.stack):
+		// A general image (devcontainers/base:ubuntu) gets its language from features,
+		// which devenv does not import: the stack's own image is the better base.
+		imp.left = append(imp.left, fmt.Sprintf("image %q%s is not used: it has no %s of its own (features are not imported), so the %s stack's image is the base", dc.Image, from("image"), imp.stack, imp.stack))
 	case dc.Image != "":
 		imp.environment, imp.base = rel+" image", dc.Image
-		imp.chose = append(imp.chose, fmt.Sprintf("base = %q%s, template \"generic\": the image brings the tools", dc.Image, from("image")))
+		if imp.stack != "" {
+			imp.chose = append(imp.chose, fmt.Sprintf("base = %q%s, with the %s stack's dependency layers on it", dc.Image, from("image"), imp.stack))
+		} else {
+			imp.chose = append(imp.chose, fmt.Sprintf("base = %q%s, template \"generic\": the image brings the tools", dc.Image, from("image")))
+		}
 	case dc.DockerComposeFile != nil:
 		files := composeFileList(dc.DockerComposeFile)
 		if len(files) == 0 {
@@ -348,3 +364,32 @@ func lifecycleCommand(msg json.RawMessage) string {
 
 // hasEnvironment reports whether the imported files give the environment itself.
 func (imp *imported) hasEnvironment() bool { return imp != nil && imp.environment != "" }
+
+// stackImageWords are the words in an image's name that say it carries a stack's
+// language: mcr.microsoft.com/devcontainers/python:3, typescript-node, java, ...
+var stackImageWords = map[string][]string{
+	"python": {"python", "anaconda", "miniconda", "jupyter"},
+	"node":   {"node", "javascript", "typescript"},
+	"go":     {"go", "golang"},
+	"rust":   {"rust"},
+	"ruby":   {"ruby", "rails"},
+	"java":   {"java", "jdk", "temurin", "maven", "gradle", "openjdk"},
+	"dotnet": {"dotnet"},
+	"php":    {"php"},
+	"cpp":    {"cpp", "gcc", "clang"},
+}
+
+// imageCarries reports whether the image's repository name names the stack's language.
+func imageCarries(image, stack string) bool {
+	name := strings.ToLower(image)
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name = name[:i]
+	}
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '-' || r == '_' || r == '.' })
+	for _, w := range words {
+		if slices.Contains(stackImageWords[stack], w) {
+			return true
+		}
+	}
+	return false
+}

@@ -124,10 +124,11 @@ func TestImportDevcontainerImage(t *testing.T) {
 		".devcontainer.json": `{"image": "mcr.microsoft.com/devcontainers/go:1.22", "workspaceFolder": "/src", "remoteUser": "root"}`,
 		"go.mod":             "module example.com/x\n\ngo 1.22\n",
 	})
-	if spec.Base != "mcr.microsoft.com/devcontainers/go:1.22" || spec.Workdir != "/src" || plan.Template() != "generic" {
+	// The image carries Go: it is the base, and the go stack's layers go on it.
+	if spec.Base != "mcr.microsoft.com/devcontainers/go:1.22" || spec.Workdir != "/src" || plan.Template() != "go" {
 		t.Errorf("base %q workdir %q template %q", spec.Base, spec.Workdir, plan.Template())
 	}
-	wantLines(t, explain, `chose   base = "mcr.microsoft.com/devcontainers/go:1.22" (.devcontainer.json image)`, `left    remoteUser "root"`)
+	wantLines(t, explain, `chose   base = "mcr.microsoft.com/devcontainers/go:1.22" (.devcontainer.json image), with the go stack's dependency layers on it`, `left    remoteUser "root"`)
 	if strings.Contains(explain, "no stack devenv knows") {
 		t.Errorf("the image is the environment: no generic lines\n%s", explain)
 	}
@@ -150,4 +151,36 @@ func TestImportLoneDockerfileIsOffered(t *testing.T) {
 	plan, _, explain := planFor(t, map[string]string{"Dockerfile": "FROM debian:bookworm\n", "requirements.txt": "flask\n"})
 	wantLines(t, plan.Text, `# dockerfile = "Dockerfile"  # build the environment from the project's own Dockerfile instead`)
 	wantLines(t, explain, "note    Dockerfile is here too")
+}
+
+// A general image gets its language from features, which devenv does not import: the
+// stack's own image is the base, and init says why the devcontainer's is not.
+func TestImportDevcontainerGeneralImage(t *testing.T) {
+	plan, spec, explain := planFor(t, map[string]string{
+		".devcontainer/devcontainer.json": `{"image": "mcr.microsoft.com/devcontainers/base:ubuntu", "features": {"ghcr.io/devcontainers/features/java:1": {}}}`,
+		"pom.xml": "<project><properties><maven.compiler.release>17</maven.compiler.release></properties></project>",
+	})
+	if plan.Template() != "java" || spec.Base != "maven:3-eclipse-temurin-17" {
+		t.Errorf("template %q base %q", plan.Template(), spec.Base)
+	}
+	wantLines(t, explain, `left    image "mcr.microsoft.com/devcontainers/base:ubuntu" (devcontainer.json image) is not used: it has no java of its own`)
+}
+
+func TestImageCarries(t *testing.T) {
+	for _, tt := range []struct {
+		image, stack string
+		want         bool
+	}{
+		{"mcr.microsoft.com/devcontainers/python:3", "python", true},
+		{"mcr.microsoft.com/devcontainers/typescript-node:22", "node", true},
+		{"mcr.microsoft.com/devcontainers/base:ubuntu", "python", false},
+		{"mcr.microsoft.com/devcontainers/universal:2", "go", false},
+		{"golang:1.23", "go", true},
+		{"registry.example.com:5000/team/go-tools:1", "go", true},
+		{"mcr.microsoft.com/devcontainers/base:python", "python", false},
+	} {
+		if got := imageCarries(tt.image, tt.stack); got != tt.want {
+			t.Errorf("imageCarries(%q, %q) = %v", tt.image, tt.stack, got)
+		}
+	}
 }
