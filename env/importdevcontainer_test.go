@@ -158,7 +158,7 @@ func TestImportLoneDockerfileIsOffered(t *testing.T) {
 func TestImportDevcontainerGeneralImage(t *testing.T) {
 	plan, spec, explain := planFor(t, map[string]string{
 		".devcontainer/devcontainer.json": `{"image": "mcr.microsoft.com/devcontainers/base:ubuntu", "features": {"ghcr.io/devcontainers/features/java:1": {}}}`,
-		"pom.xml": "<project><properties><maven.compiler.release>17</maven.compiler.release></properties></project>",
+		"pom.xml":                         "<project><properties><maven.compiler.release>17</maven.compiler.release></properties></project>",
 	})
 	if plan.Template() != "java" || spec.Base != "maven:3-eclipse-temurin-17" {
 		t.Errorf("template %q base %q", plan.Template(), spec.Base)
