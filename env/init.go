@@ -128,6 +128,9 @@ func (p *InitPlan) Explain(w io.Writer) {
 			fmt.Fprintf(w, "          %s\n", shortList(f, 160))
 		}
 		for _, c := range st.Chose {
+			if i == 0 && strings.HasPrefix(c, "base ") && p.imported != nil && p.imported.base != "" {
+				continue // the imported image is the base: its own line says so
+			}
 			if i > 0 && strings.HasPrefix(c, "base ") {
 				c = stackAddedPhrase(st)
 			}
