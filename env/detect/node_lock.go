@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,19 +20,11 @@ func npmLockInSync(p *Probe, dir, lockName string) error {
 	if err != nil {
 		return nil
 	}
-	var lock struct {
-		LockfileVersion int `json:"lockfileVersion"`
-		Packages        map[string]struct {
-			Dependencies         map[string]string `json:"dependencies"`
-			DevDependencies      map[string]string `json:"devDependencies"`
-			OptionalDependencies map[string]string `json:"optionalDependencies"`
-		} `json:"packages"`
-	}
-	if err := json.Unmarshal(b, &lock); err != nil {
+	root, version, err := npmLockRoot(b)
+	if err != nil {
 		return jsonError(lockFile, b, err)
 	}
-	root, ok := lock.Packages[""]
-	if lock.LockfileVersion < 2 || !ok {
+	if version < 2 || root == nil {
 		return nil // a version 1 lock records no ranges of its own to compare
 	}
 	manifest := rel(dir, "package.json")
@@ -70,4 +64,61 @@ func npmLockInSync(p *Probe, dir, lockName string) error {
 	}
 	return &Error{File: lockFile, Msg: fmt.Sprintf("out of date with %s (%s): run `npm install` to update it, then commit both",
 		manifest, strings.Join(diffs, "; "))}
+}
+
+// npmLockDeps are the ranges a lock records for the root package.
+type npmLockDeps struct {
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+}
+
+// npmLockRoot reads the lockfileVersion and the root package's entry ("packages" → "")
+// and stops there: npm writes both first, and a big monorepo's lock runs to megabytes
+// that every devenv command would otherwise parse.
+func npmLockRoot(b []byte) (root *npmLockDeps, version int, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		if err == nil {
+			err = errors.New("the lock is not a JSON object")
+		}
+		return nil, 0, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, 0, err
+		}
+		switch key {
+		case "lockfileVersion":
+			if err := dec.Decode(&version); err != nil {
+				return nil, 0, err
+			}
+		case "packages":
+			if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+				return nil, version, err
+			}
+			for dec.More() {
+				name, err := dec.Token()
+				if err != nil {
+					return nil, version, err
+				}
+				if name == "" {
+					root = &npmLockDeps{}
+					return root, version, dec.Decode(root)
+				}
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return nil, version, err
+				}
+			}
+			return nil, version, nil
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, version, err
+			}
+		}
+	}
+	return nil, version, nil
 }
