@@ -21,7 +21,7 @@ for script in scripts/images/*.sh; do
   key=$(sha256sum "$script" | cut -c1-16)
   archive="$cache/$name-$key.tar"
   # The images a script makes are the lines `# image: REF` at its top.
-  refs=$(sed -n 's/^# image: *//p' "$script")
+  refs=$(sed -n "s/^# image: *//p" "$script" | tr "\n" " ")
   missing=0
   for ref in $refs; do
     docker image inspect "$ref" >/dev/null 2>&1 || missing=1
