@@ -42,6 +42,12 @@ type Config struct {
 	Image        string          // a prebuilt environment pulled from a registry instead of built
 	Dockerfile   string          // the project's own Dockerfile, built first (see owndockerfile.go)
 	Context      string          // the folder sent with Dockerfile; its folder when unset
+	// Mounts are extra bind mounts and named volumes (mounts.go); AllowEngineSocket
+	// lets one of them hold the engine's own socket.
+	Mounts            []string
+	AllowEngineSocket bool
+	// Identity holds the [identity] switches devenv.toml writes, and only those.
+	Identity map[string]bool
 
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
@@ -222,25 +228,28 @@ func commandsField(field func(*Config) *[]string) fieldDecoder {
 
 // configFields are the top-level keys of devenv.toml, each with how it is read.
 var configFields = map[string]fieldDecoder{
-	"name":          stringField(func(c *Config) *string { return &c.Name }),
-	"template":      decodeTemplate,
-	"base":          stringField(func(c *Config) *string { return &c.Base }),
-	"workdir":       stringField(func(c *Config) *string { return &c.Workdir }),
-	"shell":         stringField(func(c *Config) *string { return &c.Shell }),
-	"user":          stringField(func(c *Config) *string { return &c.User }),
-	"on_change":     stringField(func(c *Config) *string { return &c.OnChange }),
-	"image":         stringField(func(c *Config) *string { return &c.Image }),
-	"dockerfile":    stringField(func(c *Config) *string { return &c.Dockerfile }),
-	"context":       stringField(func(c *Config) *string { return &c.Context }),
-	"packages":      listField(func(c *Config) *[]string { return &c.Packages }, `packages = ["git", "curl"]`),
-	"ports":         listField(func(c *Config) *[]string { return &c.Ports }, `ports = ["8000:8000"]`),
-	"caches":        listField(func(c *Config) *[]string { return &c.Caches }, `caches = ["/root/.cache/pip"]`),
-	"pass_env":      listField(func(c *Config) *[]string { return &c.PassEnv }, `pass_env = ["GITHUB_TOKEN"]`),
-	"install":       commandsField(func(c *Config) *[]string { return &c.Install }),
-	"setup":         commandsField(func(c *Config) *[]string { return &c.Setup }),
-	"watch":         boolField(func(c *Config) *bool { return &c.Watch }),
-	"persistent":    boolField(func(c *Config) *bool { return &c.Persistent }),
-	"trust_host_ca": decodeTrustHostCA,
+	"name":                stringField(func(c *Config) *string { return &c.Name }),
+	"template":            decodeTemplate,
+	"base":                stringField(func(c *Config) *string { return &c.Base }),
+	"workdir":             stringField(func(c *Config) *string { return &c.Workdir }),
+	"shell":               stringField(func(c *Config) *string { return &c.Shell }),
+	"user":                stringField(func(c *Config) *string { return &c.User }),
+	"on_change":           stringField(func(c *Config) *string { return &c.OnChange }),
+	"image":               stringField(func(c *Config) *string { return &c.Image }),
+	"dockerfile":          stringField(func(c *Config) *string { return &c.Dockerfile }),
+	"context":             stringField(func(c *Config) *string { return &c.Context }),
+	"packages":            listField(func(c *Config) *[]string { return &c.Packages }, `packages = ["git", "curl"]`),
+	"ports":               listField(func(c *Config) *[]string { return &c.Ports }, `ports = ["8000:8000"]`),
+	"caches":              listField(func(c *Config) *[]string { return &c.Caches }, `caches = ["/root/.cache/pip"]`),
+	"pass_env":            listField(func(c *Config) *[]string { return &c.PassEnv }, `pass_env = ["GITHUB_TOKEN"]`),
+	"install":             commandsField(func(c *Config) *[]string { return &c.Install }),
+	"setup":               commandsField(func(c *Config) *[]string { return &c.Setup }),
+	"watch":               boolField(func(c *Config) *bool { return &c.Watch }),
+	"persistent":          boolField(func(c *Config) *bool { return &c.Persistent }),
+	"trust_host_ca":       decodeTrustHostCA,
+	"mounts":              decodeMounts,
+	"identity":            decodeIdentity,
+	"allow_engine_socket": boolField(func(c *Config) *bool { return &c.AllowEngineSocket }),
 	"env": func(d decoder, c *Config, key string, v any) (err error) {
 		c.Env, err = d.envTable(key, v)
 		return err

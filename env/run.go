@@ -70,6 +70,17 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		mounts = append(mounts, engine.Mount{Source: HostPathForEngine(s.CABundle, goos), Target: CAPath, ReadOnly: true})
 		env = append(env, CAEnv()...)
 	}
+	idMounts, idEnv, notes := identityMounts(s, currentIdentitySources(), goos)
+	mounts, env = append(mounts, idMounts...), append(env, idEnv...)
+	for _, n := range notes {
+		// The environment still starts, without the piece; raw mode needs the \r.
+		end := "\n"
+		if opt.TTY {
+			end = "\r\n"
+		}
+		fmt.Fprint(orDiscard(opt.Stderr), "devenv: "+n+end)
+	}
+	mounts = append(mounts, userMounts(s, goos)...)
 	network := ""
 	if len(s.Services) > 0 {
 		network = ServiceNetwork(s) // the services are reachable there by name
@@ -97,6 +108,14 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 // Run runs a command (or the shell) in the project's environment and waits for it.
 // A non-zero status comes back as *ExitError.
 func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
+	// Every container of the user's command starts here: nothing beyond the project
+	// reaches one unless the user allowed it.
+	if err := CheckTrust(p.Spec); err != nil {
+		return err
+	}
+	if err := ensureMountVolumes(ctx, eng, eng, p); err != nil {
+		return err
+	}
 	// Know whether a signal came through devenv: a command ended by SIGTERM that no
 	// one sent through devenv may mean the engine itself is stopping.
 	var forwarded atomic.Bool

@@ -65,6 +65,14 @@ type Spec struct {
 	CABundle string
 	// CAMissing is set when trust_host_ca is on but no bundle was found on the host.
 	CAMissing bool
+
+	// Mounts are the checked mounts entries; AllowEngineSocket lets one hold the
+	// engine's socket. Identity is which of the user's identity pieces are passed.
+	Mounts            []MountSpec
+	AllowEngineSocket bool
+	Identity          Identity
+	// UserConfigDir is where the user's allows are kept (trust.go).
+	UserConfigDir string
 }
 
 // OnChange is what a watching shell does once the image was rebuilt.
@@ -258,6 +266,16 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		return nil, d.errf("user", "%v", err)
 	}
 	s.User = u
+	if s.Mounts, err = resolveMounts(c, d, s, host); err != nil {
+		return nil, err
+	}
+	s.AllowEngineSocket = c.AllowEngineSocket
+	userIdentity, err := loadUserIdentity(host.ConfigDir)
+	if err != nil {
+		return nil, err
+	}
+	s.Identity = resolveIdentity(userIdentity, c.Identity)
+	s.UserConfigDir = host.ConfigDir
 
 	s.Watch = c.Watch
 	s.Persistent = c.Persistent

@@ -24,11 +24,16 @@ type Host struct {
 	UserName string
 	// CABundle is the path of the host's CA bundle, "" when there is none.
 	CABundle string
+	// Home is the user's home, for ~ in mounts; ConfigDir the devenv folder of the
+	// user's config directory (their [identity] and their allows), "" for none.
+	Home, ConfigDir string
 }
 
 // CurrentHost describes the machine devenv runs on.
 func CurrentHost() Host {
-	h := Host{UID: os.Getuid(), GID: os.Getgid(), UserName: os.Getenv("USER"), CABundle: hostCABundle()}
+	h := Host{UID: os.Getuid(), GID: os.Getgid(), UserName: os.Getenv("USER"), CABundle: hostCABundle(),
+		ConfigDir: userConfigDir()}
+	h.Home, _ = os.UserHomeDir()
 	if runtime.GOOS == "windows" {
 		// Docker Desktop presents Windows files to containers with no owner to match;
 		// root inside is what its file sharing expects.

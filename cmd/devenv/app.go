@@ -40,6 +40,9 @@ var interrupted atomic.Int32
 type factory struct {
 	io        *iostreams.IOStreams
 	newEngine func() (env.Engine, error)
+	// engineContext is the global --context flag: the docker context to use, as
+	// `docker --context`; newEngine reads it.
+	engineContext string
 	// signals receives the signals that a running container should get instead of
 	// devenv; forwardSignals switches them there.
 	signals        chan os.Signal
@@ -74,16 +77,16 @@ func run(args []string) int {
 	}()
 
 	f := &factory{
-		io: ios,
-		newEngine: func() (env.Engine, error) {
-			d, err := engine.FromEnv()
-			if err != nil {
-				return nil, err
-			}
-			return d, nil
-		},
+		io:             ios,
 		signals:        forward,
 		forwardSignals: forwarding.Store,
+	}
+	f.newEngine = func() (env.Engine, error) {
+		d, err := engine.Connect(f.engineContext)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
 	}
 	err := newApp(f).RunContext(ctx, args)
 	return exitCode(err, ios)
@@ -125,6 +128,7 @@ func newApp(f *factory) *cli.App {
 		ErrWriter:            f.io.ErrOut,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Aliases: []string{"C"}, Usage: "run as if devenv was started in `DIR`"},
+			&cli.StringFlag{Name: "context", Usage: "use the docker context `NAME` (as `docker --context`; overrides DOCKER_HOST, DOCKER_CONTEXT and `docker context use`)"},
 		},
 		Commands: []*cli.Command{
 			newInitCmd(f, nil),
@@ -146,6 +150,8 @@ func newApp(f *factory) *cli.App {
 			newImagesCmd(f, nil),
 			newCleanCmd(f, nil),
 			newDoctorCmd(f, nil),
+			newAllowCmd(f, nil),
+			newDenyCmd(f, nil),
 			newVersionCmd(f, nil),
 			newCompletionCmd(f, nil),
 		},
@@ -168,6 +174,7 @@ func newApp(f *factory) *cli.App {
 		}
 	}
 	app.Before = func(c *cli.Context) error {
+		f.engineContext = c.String("context")
 		if c.Args().Present() && app.Command(c.Args().First()) == nil && !strings.HasPrefix(c.Args().First(), "-") {
 			return &usageError{fmt.Errorf("unknown command %q (see `devenv --help`)", c.Args().First())}
 		}

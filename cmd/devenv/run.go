@@ -75,6 +75,10 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	if err != nil {
 		return err
 	}
+	// Before any build: a project not allowed what it asks for gets nothing.
+	if err := env.CheckTrust(p.Spec); err != nil {
+		return err
+	}
 	build := buildOpts(opts.io, info, opts.rebuild, opts.progress)
 	if _, err := env.EnsureImage(ctx, eng, p, build); err != nil {
 		return err

@@ -20,10 +20,12 @@ import (
 	"github.com/moby/sys/signal"
 )
 
-// Mount is a host path made visible in the container.
+// Mount is a host path, or a named volume, made visible in the container.
 type Mount struct {
 	Source, Target string
 	ReadOnly       bool
+	// Volume: Source is the name of a volume of the engine, not a host path.
+	Volume bool
 }
 
 // RunRequest is one container run, attached to devenv's streams.
@@ -187,7 +189,11 @@ func (d *Docker) create(ctx context.Context, req RunRequest, autoRemove bool) (s
 		PortBindings: bindings,
 	}
 	for _, m := range req.Mounts {
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+		kind := mount.TypeBind
+		if m.Volume {
+			kind = mount.TypeVolume
+		}
+		host.Mounts = append(host.Mounts, mount.Mount{Type: kind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
 	}
 	var netCfg *network.NetworkingConfig
 	if req.Network != "" {
