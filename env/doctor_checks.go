@@ -19,11 +19,11 @@ func engineFailure(err error) Finding {
 	}
 	var un *engine.UnreachableError
 	if errors.As(err, &un) {
-		f.Message = fmt.Sprintf("cannot reach Docker at %s", un.Endpoint)
-		// The error's own words say what to do.
-		msg := un.Error()
-		if i := strings.Index(msg, ": "); i >= 0 {
-			f.Fix = msg[i+2:]
+		f.Message = "cannot reach Docker at " + un.Where()
+		// The error's own words say what to do, and why.
+		f.Fix = un.Hint()
+		if c := un.Cause(); c != "" {
+			f.Fix += " (" + c + ")"
 		}
 		if un.Err != nil && strings.Contains(strings.ToLower(un.Err.Error()), "permission denied") {
 			f.Message += ": permission denied"
@@ -35,6 +35,14 @@ func engineFailure(err error) Finding {
 	return f
 }
 
+// contextNote names a docker context other than the default, for messages.
+func contextNote(name string) string {
+	if name == "" || name == engine.DefaultContext {
+		return ""
+	}
+	return fmt.Sprintf(" (context %q)", name)
+}
+
 func engineFinding(d engine.Details) Finding {
 	builder := "BuildKit"
 	if !d.BuildKit {
@@ -43,8 +51,8 @@ func engineFinding(d engine.Details) Finding {
 	f := Finding{
 		Check:  "engine",
 		Status: SeverityOK,
-		Message: fmt.Sprintf("Docker %s at %s: API %s (devenv uses %s), %s/%s, %s",
-			d.ServerVersion, d.Endpoint, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
+		Message: fmt.Sprintf("Docker %s at %s%s: API %s (devenv uses %s), %s/%s, %s",
+			d.ServerVersion, d.Endpoint, contextNote(d.Context), d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
 	}
 	switch {
 	case d.APIVersion != "" && versions.LessThan(d.APIVersion, MinAPIVersion):

@@ -20,6 +20,9 @@ command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 # The registry tests push to and pull from a real registry.
 command -v docker-registry >/dev/null 2>&1 || need_packages+=(docker-registry)
+# The ssh:// engine tests run a real sshd on loopback, and docker/cli's helper runs `ssh`.
+[ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need_packages+=(openssh-client)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,6 +59,14 @@ if ! engine_answers; then
     tail -n 20 /tmp/devenv-dockerd.log >&2
     exit 1
   fi
+fi
+# The ssh:// tests log in as devenv-ssh, a user who may use the engine's socket, as a
+# remote engine's user would (tests/engines_test.go); sshd wants its privilege
+# separation directory, which only its service would otherwise make.
+if [ "$(id -u)" = 0 ]; then
+  getent group docker >/dev/null || groupadd --system docker
+  id devenv-ssh >/dev/null 2>&1 || useradd --create-home --shell /bin/sh --groups docker --password '*' devenv-ssh
+  mkdir -p /run/sshd
 fi
 log "engine $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 

@@ -78,6 +78,10 @@ func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *ver
 		return nil
 	}
 	d := v.Engine
-	fmt.Fprintf(out, "engine   Docker %s, API %s (negotiated %s), %s/%s, at %s\n", d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, d.Endpoint)
+	at := d.Endpoint
+	if d.Context != "" && d.Context != engine.DefaultContext {
+		at += fmt.Sprintf(" (context %q)", d.Context)
+	}
+	fmt.Fprintf(out, "engine   Docker %s, API %s (negotiated %s), %s/%s, at %s\n", d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, at)
 	return nil
 }

@@ -7,7 +7,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -18,28 +17,27 @@ import (
 
 // Docker talks to one Docker Engine.
 type Docker struct {
-	cli *client.Client
+	cli    *client.Client
+	target Target
 }
 
-// FromEnv connects as the docker CLI does: DOCKER_HOST, DOCKER_TLS_VERIFY and
-// DOCKER_CERT_PATH, with the API version negotiated so old and new engines both work.
-func FromEnv() (*Docker, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, fmt.Errorf("cannot set up the Docker client: %w (check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH)", err)
-	}
-	return &Docker{cli: cli}, nil
-}
+// FromEnv connects as the docker CLI does without --context: DOCKER_HOST, then
+// DOCKER_CONTEXT, then the Docker config's current context (see Connect).
+func FromEnv() (*Docker, error) { return Connect("") }
 
 // Close releases the client's connections.
 func (d *Docker) Close() error { return d.cli.Close() }
 
-// Endpoint is the engine's address, for messages.
-func (d *Docker) Endpoint() string { return d.cli.DaemonHost() }
+// Endpoint is the engine's address as the user wrote it (ssh://, unix://, tcp://), for messages.
+func (d *Docker) Endpoint() string { return d.target.Host }
+
+// Target is the engine's endpoint and the context that chose it.
+func (d *Docker) Target() Target { return d.target }
 
 // Info is what devenv needs to know about the engine.
 type Info struct {
 	Endpoint   string
+	Context    string
 	APIVersion string
 	OSType     string
 	BuildKit   bool
@@ -54,13 +52,13 @@ func (d *Docker) Ping(ctx context.Context) (Info, error) {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Info{}, ctx.Err()
 		}
-		return Info{}, &UnreachableError{Endpoint: d.Endpoint(), Err: err}
+		return Info{}, d.unreachable(err)
 	}
 	d.cli.NegotiateAPIVersionPing(p)
 	// BuildKit ships inside every Linux engine since 18.09, whatever its default
 	// builder; Windows containers have none.
 	buildKit := p.OSType != "windows" && os.Getenv("DEVENV_BUILDKIT") != "0"
-	return Info{Endpoint: d.Endpoint(), APIVersion: d.cli.ClientVersion(), OSType: p.OSType, BuildKit: buildKit}, nil
+	return Info{Endpoint: d.Endpoint(), Context: d.target.Context, APIVersion: d.cli.ClientVersion(), OSType: p.OSType, BuildKit: buildKit}, nil
 }
 
 // ImageExists reports whether the engine holds an image under ref.

@@ -193,7 +193,10 @@ func (d *Docker) RemoveImageUnlessUsed(ctx context.Context, ref string) error {
 
 // Details is what the engine says about itself, for `devenv doctor` and `devenv version`.
 type Details struct {
-	Endpoint      string `json:"endpoint"`
+	Endpoint string `json:"endpoint"`
+	// Context is the docker context that chose the endpoint ("default": DOCKER_HOST
+	// or the local socket).
+	Context       string `json:"context,omitempty"`
 	ServerVersion string `json:"server_version"`
 	// APIVersion is the engine's own API version; ClientAPIVersion the one devenv
 	// negotiated with it.
@@ -225,7 +228,7 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 		return Details{}, d.wrap(err)
 	}
 	out := Details{
-		Endpoint: info.Endpoint, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
+		Endpoint: info.Endpoint, Context: info.Context, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
 		ClientAPIVersion: info.APIVersion, OS: v.Os, Arch: v.Arch, KernelVersion: v.KernelVersion, BuildKit: info.BuildKit,
 	}
 	sys, err := d.cli.Info(ctx)
