@@ -150,6 +150,8 @@ func newApp(f *factory) *cli.App {
 			newImagesCmd(f, nil),
 			newCleanCmd(f, nil),
 			newDoctorCmd(f, nil),
+			newAllowCmd(f, nil),
+			newDenyCmd(f, nil),
 			newVersionCmd(f, nil),
 			newCompletionCmd(f, nil),
 		},
