@@ -228,7 +228,8 @@ func cmdImageLabel(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// asuser CMD ARGS...: run a command as the non-root test user, with its own HOME;
+// asuser CMD ARGS...: run a command as the non-root test user, with its own HOME
+// (or the variables ASUSER_ENV names);
 // stdout and stderr are checked with the usual stdout/stderr commands afterwards only
 // through files: they go to $WORK/asuser.out and $WORK/asuser.err.
 func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
@@ -248,6 +249,11 @@ func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/home/" + testUser, "USER=" + testUser}
 	if v := ts.Getenv("DOCKER_HOST"); v != "" {
 		cmd.Env = append(cmd.Env, "DOCKER_HOST="+v)
+	}
+	// ASUSER_ENV names more of the script's variables to pass (HOME among them: the
+	// last value wins), for a script that gives the user a home and an agent of its own.
+	for _, k := range strings.Fields(ts.Getenv("ASUSER_ENV")) {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
 	}
 	groups := []uint32{uint32(testUserGID)}
 	if g, err := user.LookupGroup("docker"); err == nil {
