@@ -167,7 +167,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			if err := os.Chmod(e.WorkDir, 0o777); err != nil {
 				return err
 			}
-			e.Defer(func() { removeContainersOf(e.WorkDir) })
+			e.Defer(func() { removeContainersOf(e.WorkDir); removeVolumesOf(e.WorkDir) })
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -191,6 +191,17 @@ func removeContainersOf(workDir string) {
 		label, _ := exec.Command("docker", "inspect", "--format", `{{index .Config.Labels "dev.devenv.project"}}`, id).Output()
 		if strings.HasPrefix(strings.TrimSpace(string(label)), workDir) {
 			_ = exec.Command("docker", "rm", "-f", id).Run()
+		}
+	}
+}
+
+// removeVolumesOf removes the named volumes a failed script may have left.
+func removeVolumesOf(workDir string) {
+	out, _ := exec.Command("docker", "volume", "ls", "-q", "--filter", "label=dev.devenv.project").Output()
+	for _, name := range strings.Fields(string(out)) {
+		label, _ := exec.Command("docker", "volume", "inspect", "--format", `{{index .Labels "dev.devenv.project"}}`, name).Output()
+		if strings.HasPrefix(strings.TrimSpace(string(label)), workDir) {
+			_ = exec.Command("docker", "volume", "rm", "-f", name).Run()
 		}
 	}
 }
