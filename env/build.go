@@ -55,6 +55,10 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
 	}
+	if opt.Progress != nil && !opt.Info.BuildKit && p.Spec.CABundle != "" && opt.Info.Kind == engine.KindPodman {
+		// Said where it bites: a step that downloads through an intercepting proxy fails.
+		fmt.Fprintln(opt.Progress, "devenv: Podman serves no BuildKit: build steps run without the host's CA bundle and without package caches (the container gets the bundle)")
+	}
 	if err := ensureOwnImage(ctx, eng, p, opt); err != nil {
 		return false, err
 	}

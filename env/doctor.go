@@ -64,6 +64,9 @@ type DoctorOptions struct {
 	DiskFree func(path string) (uint64, error)
 	// FileOwner is the uid and gid owning path; ok false where the OS cannot say.
 	FileOwner func(path string) (uid, gid int, ok bool, err error)
+	// FindInit is the path of Podman's init binary (catatonit) on this machine, ""
+	// when there is none.
+	FindInit func() string
 }
 
 // LowDisk is the free space on the engine's data root under which doctor warns.
@@ -86,6 +89,9 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	if opt.FileOwner == nil {
 		opt.FileOwner = fileOwner
 	}
+	if opt.FindInit == nil {
+		opt.FindInit = findCatatonit
+	}
 	r := &DoctorReport{}
 
 	// The engine.
@@ -102,10 +108,17 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 		if ctx.Err() != nil {
 			opt.EngineErr = ctx.Err()
 		}
-		r.add(engineFailure(opt.EngineErr))
+		f := engineFailure(opt.EngineErr)
+		if hint := podmanHint(opt.LookupEnv); hint != "" {
+			f.Fix += "; " + hint
+		}
+		r.add(f)
 	} else {
 		r.Engine = details
 		r.add(engineFinding(*details))
+		for _, f := range podmanFindings(*details, opt.FindInit) {
+			r.add(f)
+		}
 	}
 
 	// The project.

@@ -51,14 +51,14 @@ func engineFinding(d engine.Details) Finding {
 	f := Finding{
 		Check:  "engine",
 		Status: SeverityOK,
-		Message: fmt.Sprintf("Docker %s at %s%s: API %s (devenv uses %s), %s/%s, %s",
-			d.ServerVersion, d.Endpoint, contextNote(d.Context), d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
+		Message: fmt.Sprintf("%s %s at %s%s: API %s (devenv uses %s), %s/%s, %s",
+			kindName(d.Kind), d.ServerVersion, d.Endpoint, contextNote(d.Context), d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
 	}
 	switch {
 	case d.APIVersion != "" && versions.LessThan(d.APIVersion, MinAPIVersion):
 		f.Status = SeverityFail
 		f.Fix = fmt.Sprintf("devenv needs Docker Engine 20.10 (API %s) or newer: upgrade the engine", MinAPIVersion)
-	case !d.BuildKit && d.OS != "windows":
+	case !d.BuildKit && d.OS != "windows" && d.Kind != engine.KindPodman: // Podman's: podmanFindings
 		f.Status = SeverityWarn
 		f.Fix = "builds use the classic builder (DEVENV_BUILDKIT=0?): no package caches between builds, no host CA during builds; unset DEVENV_BUILDKIT"
 	}

@@ -20,6 +20,10 @@ command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 # The registry tests push to and pull from a real registry.
 command -v docker-registry >/dev/null 2>&1 || need_packages+=(docker-registry)
+# The Podman tests (tests/podman_test.go) run Podman's Docker-compatible service; devenv's
+# containers are created with an init, which Podman finds in catatonit.
+command -v podman >/dev/null 2>&1 || need_packages+=(podman)
+dpkg -s catatonit >/dev/null 2>&1 || need_packages+=(catatonit)
 # The ssh:// engine tests run a real sshd on loopback, and docker/cli's helper runs `ssh`.
 [ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need_packages+=(openssh-client)

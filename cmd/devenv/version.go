@@ -82,6 +82,10 @@ func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *ver
 	if d.Context != "" && d.Context != engine.DefaultContext {
 		at += fmt.Sprintf(" (context %q)", d.Context)
 	}
-	fmt.Fprintf(out, "engine   Docker %s, API %s (negotiated %s), %s/%s, at %s\n", d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, at)
+	kind := d.Kind
+	if kind == "" {
+		kind = engine.KindDocker // an engine that did not say is taken for Docker
+	}
+	fmt.Fprintf(out, "engine   %s %s, API %s (negotiated %s), %s/%s, at %s\n", kind, d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, at)
 	return nil
 }

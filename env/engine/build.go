@@ -74,7 +74,7 @@ func (d *Docker) Build(ctx context.Context, req BuildRequest) error {
 		err = jsonmessage.DisplayJSONMessagesToStream(resp.Body, plainStream{req.Progress}, nil)
 		var jm *jsonmessage.JSONError
 		if errors.As(err, &jm) {
-			err = &BuildError{Msg: jm.Message}
+			err = &BuildError{Msg: cleanBuildError(jm.Message)}
 		}
 	}
 	if ctx.Err() != nil {

@@ -7,7 +7,7 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/image"
@@ -19,6 +19,11 @@ import (
 type Docker struct {
 	cli    *client.Client
 	target Target
+
+	// What the engine is, asked once (kind.go).
+	identMu sync.Mutex
+	kind    Kind
+	osType  string
 }
 
 // FromEnv connects as the docker CLI does without --context: DOCKER_HOST, then
@@ -40,7 +45,11 @@ type Info struct {
 	Context    string
 	APIVersion string
 	OSType     string
-	BuildKit   bool
+	// Kind is the engine's software: Docker, or Podman through its compatible API.
+	Kind Kind
+	// BuildKit: the engine serves BuildKit builds with a session (RUN --mount caches
+	// and secrets); without it devenv builds with the classic builder.
+	BuildKit bool
 }
 
 // Ping checks the engine answers, within a few seconds, and negotiates the API.
@@ -55,10 +64,12 @@ func (d *Docker) Ping(ctx context.Context) (Info, error) {
 		return Info{}, d.unreachable(err)
 	}
 	d.cli.NegotiateAPIVersionPing(p)
-	// BuildKit ships inside every Linux engine since 18.09, whatever its default
-	// builder; Windows containers have none.
-	buildKit := p.OSType != "windows" && os.Getenv("DEVENV_BUILDKIT") != "0"
-	return Info{Endpoint: d.Endpoint(), Context: d.target.Context, APIVersion: d.cli.ClientVersion(), OSType: p.OSType, BuildKit: buildKit}, nil
+	kind, osType, err := d.identify(ctx, p.OSType)
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Endpoint: d.Endpoint(), Context: d.target.Context, APIVersion: d.cli.ClientVersion(), OSType: osType,
+		Kind: kind, BuildKit: servesBuildKit(kind, osType)}, nil
 }
 
 // ImageExists reports whether the engine holds an image under ref.
@@ -85,7 +96,7 @@ type Image struct {
 func (d *Docker) Images(ctx context.Context, labels map[string]string) ([]Image, error) {
 	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: labelFilter(labels)})
 	return listed(d, list, err, func(im image.Summary) Image {
-		return Image{ID: im.ID, Tags: im.RepoTags, Labels: im.Labels, Created: time.Unix(im.Created, 0)}
+		return Image{ID: im.ID, Tags: imageTags(im.RepoTags), Labels: im.Labels, Created: time.Unix(im.Created, 0)}
 	})
 }
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func (d *Docker) Containers(ctx context.Context, labels map[string]string) ([]Co
 			name = strings.TrimPrefix(c.Names[0], "/")
 		}
 		out = append(out, Container{
-			ID: c.ID, Name: name, Image: c.Image, ImageID: c.ImageID,
+			ID: c.ID, Name: name, Image: FamiliarTag(c.Image), ImageID: c.ImageID,
 			State: string(c.State), Status: c.Status, Created: time.Unix(c.Created, 0), Labels: c.Labels,
 		})
 	}
@@ -155,13 +154,12 @@ type ImageSummary struct {
 
 // ImageSummaries lists the images carrying every one of the labels (key=value; a key
 // with an empty value only has to be present), with their sizes. Tags are the image's
-// own: an untagged image has none.
+// own, as devenv writes them (imageTags): an untagged image has none.
 func (d *Docker) ImageSummaries(ctx context.Context, labels map[string]string) ([]ImageSummary, error) {
 	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: labelFilter(labels)})
 	return listed(d, list, err, func(im image.Summary) ImageSummary {
-		tags := slices.DeleteFunc(slices.Clone(im.RepoTags), func(t string) bool { return t == "<none>:<none>" })
 		return ImageSummary{
-			Image: Image{ID: im.ID, Tags: tags, Labels: im.Labels, Created: time.Unix(im.Created, 0)},
+			Image: Image{ID: im.ID, Tags: imageTags(im.RepoTags), Labels: im.Labels, Created: time.Unix(im.Created, 0)},
 			Size:  im.Size,
 		}
 	})
@@ -193,6 +191,8 @@ func (d *Docker) RemoveImageUnlessUsed(ctx context.Context, ref string) error {
 
 // Details is what the engine says about itself, for `devenv doctor` and `devenv version`.
 type Details struct {
+	// Kind is the engine's software: Docker, or Podman through its compatible API.
+	Kind     Kind   `json:"kind"`
 	Endpoint string `json:"endpoint"`
 	// Context is the docker context that chose the endpoint ("default": DOCKER_HOST
 	// or the local socket).
@@ -228,7 +228,7 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 		return Details{}, d.wrap(err)
 	}
 	out := Details{
-		Endpoint: info.Endpoint, Context: info.Context, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
+		Kind: info.Kind, Endpoint: info.Endpoint, Context: info.Context, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
 		ClientAPIVersion: info.APIVersion, OS: v.Os, Arch: v.Arch, KernelVersion: v.KernelVersion, BuildKit: info.BuildKit,
 	}
 	sys, err := d.cli.Info(ctx)

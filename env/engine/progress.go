@@ -73,12 +73,26 @@ func showBuildKitProgress(ctx context.Context, body io.Reader, out io.Writer, pl
 // it shows the step and its output; the exit status is what the message must keep.
 // Engines say "process ... did not complete successfully: exit code: N" (23 and later)
 // or "executor failed running [...]: exit code: N" (20.10).
+// The classic builders say it in their own words, after the step's output: Podman
+// `building at STEP "RUN ...": while running runtime: exit status N`, Docker
+// `The command '...' returned a non-zero code: N`.
 func cleanBuildError(msg string) string {
+	msg = strings.TrimSpace(msg)
 	if m := exitCodeRe.FindStringSubmatch(msg); m != nil &&
 		(strings.Contains(msg, "did not complete successfully") || strings.HasPrefix(msg, "executor failed running")) {
 		return fmt.Sprintf("a build step failed with exit code %s", m[1])
 	}
+	if m := podmanStepRe.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("the build step %s failed with exit code %s", m[1], m[2])
+	}
+	if m := classicStepRe.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("the build step RUN %s failed with exit code %s", m[1], m[2])
+	}
 	return msg
 }
 
-var exitCodeRe = regexp.MustCompile(`exit code: (\d+)\s*$`)
+var (
+	exitCodeRe    = regexp.MustCompile(`exit code: (\d+)\s*$`)
+	podmanStepRe  = regexp.MustCompile(`(?s)^building at STEP "(.*)": while running runtime: exit status (\d+)$`)
+	classicStepRe = regexp.MustCompile(`(?s)^The command '(.*)' returned a non-zero code: (\d+)$`)
+)
