@@ -1,9 +1,12 @@
 package env
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/devenv/devenv/env/enginetest"
 )
 
 func TestMounts(t *testing.T) {
@@ -80,5 +83,37 @@ func TestMountErrors(t *testing.T) {
 	s := mustResolve(t, "mounts = [\""+sock+":/var/run/docker.sock:rw\"]\nallow_engine_socket = true\n", nil, host)
 	if len(s.Mounts) != 1 || !s.AllowEngineSocket {
 		t.Errorf("allowed socket: %+v", s.Mounts)
+	}
+}
+
+// A warm container follows its mounts as it follows its image: another mount set
+// replaces it, the same one is entered again.
+func TestWarmContainerFollowsMounts(t *testing.T) {
+	home := t.TempDir()
+	writeFiles(t, home, map[string]string{"a/x": "", "b/x": ""})
+	host := testHost
+	host.Home = home
+	eng := enginetest.New()
+	run := func(mounts string) {
+		t.Helper()
+		s := mustResolve(t, "name = \"x\"\npersistent = true\nmounts = ["+mounts+"]\n", nil, host)
+		s.Root, s.ConfigPath = home, filepath.Join(home, ConfigFile) // one project across runs
+		s.Mounts[0].Outside = false                                  // allowed: trust is not what this tests
+		p, err := NewProject(s, RenderOptions{BuildKit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Run(context.Background(), eng, p, RunOptions{Cmd: []string{"true"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(`"~/a:/m"`)
+	run(`"~/a:/m"`)
+	if n := len(eng.Detached()); n != 1 {
+		t.Fatalf("same mounts: %d warm containers started, want 1", n)
+	}
+	run(`"~/a:/m:rw"`)
+	if n := len(eng.Detached()); n != 2 || len(eng.Calls("RemoveContainer")) != 1 {
+		t.Fatalf("other mounts: %d started, %v removed; want the old one replaced", n, eng.Calls("RemoveContainer"))
 	}
 }

@@ -31,6 +31,9 @@ const (
 	// beside the project labels: which service, and the configuration it runs.
 	LabelService    = "dev.devenv.service"
 	LabelConfigHash = "dev.devenv.config-hash"
+	// LabelMounts holds, on a warm container, a hash of what is mounted in it (mounts,
+	// the agent's socket, ...): a change replaces the container, as a new image does.
+	LabelMounts = "dev.devenv.mounts"
 )
 
 // ImageTag is the content-addressed tag of a spec's image.

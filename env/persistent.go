@@ -2,6 +2,8 @@ package env
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
@@ -47,11 +49,11 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 		if c.Labels[LabelProject] != p.Spec.Root || c.Labels[LabelPersistent] != "true" {
 			continue
 		}
-		if c.Labels[LabelFingerprint] == p.Fingerprint && c.State == "running" {
+		if c.Labels[LabelFingerprint] == p.Fingerprint && c.Labels[LabelMounts] == mountsHash(req.Mounts) && c.State == "running" {
 			target = c.ID
 			continue
 		}
-		// An older image's, or a stopped one: replaced.
+		// An older image's, other mounts', or a stopped one: replaced.
 		if err := pe.RemoveContainer(ctx, c.ID, true); err != nil {
 			return "", fmt.Errorf("cannot replace the old environment container %s: %w", c.Name, err)
 		}
@@ -64,6 +66,7 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 	start.Cmd = keepAlive
 	start.Labels = p.containerLabels("persistent")
 	start.Labels[LabelPersistent] = "true"
+	start.Labels[LabelMounts] = mountsHash(req.Mounts)
 	id, err := pe.StartDetached(ctx, start)
 	var ne *engine.NameInUseError
 	if errors.As(err, &ne) {
@@ -71,4 +74,13 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 		return start.Name, nil
 	}
 	return id, err
+}
+
+// mountsHash sums what is mounted where, for LabelMounts.
+func mountsHash(mounts []engine.Mount) string {
+	h := sha256.New()
+	for _, m := range mounts {
+		fmt.Fprintf(h, "%q %q %t %t\n", m.Source, m.Target, m.ReadOnly, m.Volume)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
