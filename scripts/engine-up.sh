@@ -27,6 +27,9 @@ dpkg -s catatonit >/dev/null 2>&1 || need_packages+=(catatonit)
 # The ssh:// engine tests run a real sshd on loopback, and docker/cli's helper runs `ssh`.
 [ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need_packages+=(openssh-client)
+# The identity tests (tests/identity_test.go) serve a bare git repository over that
+# sshd, with a key in a real ssh-agent (openssh-client, above).
+command -v git >/dev/null 2>&1 || need_packages+=(git)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
