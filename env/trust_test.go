@@ -21,6 +21,15 @@ func TestTrust(t *testing.T) {
 		t.Fatalf("a project asking for nothing outside: %v", err)
 	}
 
+	// A link in the project to outside it asks, as the path it names would.
+	linked := newProject(t, "mounts = [\"./link:/l\"]\n", nil)
+	if err := os.Symlink(home, filepath.Join(filepath.Dir(linked), "link")); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := resolveErr(t, linked, host); err != nil || CheckTrust(s) == nil {
+		t.Errorf("a link to outside the project: %v, asks nothing", err)
+	}
+
 	cfg := newProject(t, "pass_env = [\"TOKEN\"]\nmounts = [\"~:/host\"]\n", nil)
 	s, err := resolveErr(t, cfg, host)
 	if err != nil {
