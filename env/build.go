@@ -59,6 +59,13 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		// Said where it bites: a step that downloads through an intercepting proxy fails.
 		fmt.Fprintln(opt.Progress, "devenv: Podman serves no BuildKit: build steps run without the host's CA bundle and without package caches (the container gets the bundle)")
 	}
+	if opt.Progress != nil && p.Spec.Platform != "" {
+		if d, err := eng.Details(ctx); err == nil {
+			if n := platformNote(p.Spec.Platform, d); n != "" {
+				fmt.Fprintln(opt.Progress, "devenv: "+n)
+			}
+		}
+	}
 	if err := ensureOwnImage(ctx, eng, p, opt); err != nil {
 		return false, err
 	}
@@ -85,6 +92,7 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		BuildKit:   opt.Info.BuildKit,
 		Progress:   orDiscard(opt.Progress),
 		Plain:      opt.Plain,
+		Platform:   p.Spec.Platform,
 	})
 	if err != nil {
 		return false, explainBuildError(err, p)

@@ -48,6 +48,10 @@ type Config struct {
 	AllowEngineSocket bool
 	// Identity holds the [identity] switches devenv.toml writes, and only those.
 	Identity map[string]bool
+	// Forward, GPUs and Platform: config_runtime.go.
+	Forward  []int
+	GPUs     GPUs
+	Platform string
 
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
@@ -250,6 +254,9 @@ var configFields = map[string]fieldDecoder{
 	"mounts":              decodeMounts,
 	"identity":            decodeIdentity,
 	"allow_engine_socket": boolField(func(c *Config) *bool { return &c.AllowEngineSocket }),
+	"forward":             decodeForward,
+	"gpus":                decodeGPUs,
+	"platform":            decodePlatform,
 	"env": func(d decoder, c *Config, key string, v any) (err error) {
 		c.Env, err = d.envTable(key, v)
 		return err

@@ -143,6 +143,9 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 
 	r.add(caFinding(p, opt.Host))
 	r.add(proxyFinding(opt.LookupEnv))
+	for _, f := range machineFindings(details, p) {
+		r.add(f)
+	}
 
 	local := details != nil && engineIsLocal(*details)
 	switch {

@@ -23,6 +23,10 @@ func Fingerprint(s *Spec, dockerfile string) (string, error) {
 	// their own, so neither cleans up or relabels the other's (BuildKit's cache makes
 	// the second build instant).
 	fmt.Fprintf(h, "\nroot %d:%s", len(s.Root), s.Root)
+	if s.Platform != "" {
+		// Another platform is another image; unset keeps the fingerprints it always had.
+		fmt.Fprintf(h, "\nplatform %s", s.Platform)
+	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
 			if err := hashFile(h, s.Root, f); err != nil {

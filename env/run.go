@@ -102,6 +102,9 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		Resize:  opt.Resize,
 		Signals: opt.Signals,
 		Network: network,
+		// gpus = "auto" is settled by Run (machine.go) before it gets here.
+		GPUs:     gpuCount(s.GPUs),
+		Platform: s.Platform,
 	}
 }
 
@@ -136,6 +139,19 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 		}(opt.Signals)
 		opt.Signals = relay
 	}
+	p, notes := resolveMachine(ctx, eng, p)
+	for _, n := range notes {
+		fmt.Fprint(orDiscard(opt.Stderr), "devenv: "+n+lineEnd(opt.TTY))
+	}
+	// Forwarded ports relay into the container by name: a fresh one's is chosen here.
+	target := persistentName(p)
+	if !p.Spec.Persistent {
+		if opt.Name == "" {
+			opt.Name = containerName(p.Spec.Name)
+		}
+		target = opt.Name
+	}
+	stopForwarding := startForwarding(ctx, eng, p.Spec, target, fmt.Sprintf("%d:%d", p.Spec.User.UID, p.Spec.User.GID), orDiscard(opt.Stderr), lineEnd(opt.TTY))
 	var code int
 	var err error
 	if p.Spec.Persistent {
@@ -143,6 +159,7 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	} else {
 		code, err = eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
 	}
+	stopForwarding()
 	var inUse *engine.PortInUseError
 	if errors.As(err, &inUse) {
 		return errors.New(portsInUse(p.Spec.Ports, "ports"))

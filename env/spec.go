@@ -73,6 +73,10 @@ type Spec struct {
 	Identity          Identity
 	// UserConfigDir is where the user's allows are kept (trust.go).
 	UserConfigDir string
+	// Forward, GPUs and Platform are as devenv.toml sets them (config_runtime.go).
+	Forward  []int
+	GPUs     GPUs
+	Platform string
 }
 
 // OnChange is what a watching shell does once the image was rebuilt.
@@ -277,6 +281,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	s.Identity = resolveIdentity(userIdentity, c.Identity)
 	s.UserConfigDir = host.ConfigDir
 
+	s.Forward, s.GPUs, s.Platform = c.Forward, c.GPUs, c.Platform
 	s.Watch = c.Watch
 	s.Persistent = c.Persistent
 	switch OnChange(c.OnChange) {

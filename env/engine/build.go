@@ -29,6 +29,8 @@ type BuildRequest struct {
 	// delivered through a BuildKit session, never in the context or the image. Only
 	// with BuildKit: without it they are ignored. At most 500 KiB each.
 	Secrets map[string][]byte
+	// Platform builds for "linux/amd64" and the like; empty: the engine's own.
+	Platform string
 }
 
 // BuildError is a build that ran and failed, with the engine's message (which names
@@ -47,6 +49,7 @@ func (d *Docker) Build(ctx context.Context, req BuildRequest) error {
 		BuildArgs:   req.BuildArgs,
 		Remove:      true,
 		ForceRemove: true,
+		Platform:    req.Platform,
 	}
 	if req.BuildKit {
 		opts.Version = build.BuilderBuildKit

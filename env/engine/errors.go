@@ -162,6 +162,9 @@ func (d *Docker) startError(err error, name string, ports []string) error {
 		return &NameInUseError{Name: name, Msg: msg}
 	case strings.Contains(msg, "port is already allocated") || strings.Contains(msg, "address already in use"):
 		return &PortInUseError{Ports: ports, Msg: msg}
+	case strings.Contains(msg, "could not select device driver"):
+		// Docker's words when no runtime serves the GPU request.
+		return fmt.Errorf("the engine at %s has no GPU runtime (%s): install the NVIDIA Container Toolkit on the engine's machine, or set gpus = \"auto\" in devenv.toml to run without GPUs there", d.Endpoint(), GPUDriver)
 	}
 	return d.wrap(err)
 }

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,7 +213,13 @@ type Details struct {
 	// RootDir is where the engine keeps images and containers, on its own machine.
 	RootDir  string `json:"root_dir,omitempty"`
 	BuildKit bool   `json:"buildkit"`
+	// Runtimes are the engine's container runtimes, sorted: "nvidia" among them means
+	// it can hand GPUs to containers.
+	Runtimes []string `json:"runtimes,omitempty"`
 }
+
+// GPURuntime reports whether the engine has the NVIDIA runtime that GPU requests need.
+func (d Details) GPURuntime() bool { return slices.Contains(d.Runtimes, GPUDriver) }
 
 // Details pings the engine (negotiating the API version) and asks for its version and
 // its system information, within a few seconds. An engine that does not answer gives
@@ -237,5 +245,6 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 	}
 	out.OperatingSystem = sys.OperatingSystem
 	out.RootDir = sys.DockerRootDir
+	out.Runtimes = slices.Sorted(maps.Keys(sys.Runtimes))
 	return out, nil
 }

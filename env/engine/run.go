@@ -12,11 +12,8 @@ import (
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
-	"github.com/docker/go-connections/nat"
 	"github.com/moby/sys/signal"
 )
 
@@ -42,6 +39,10 @@ type RunRequest struct {
 	// Network is a network to join instead of the default bridge: the project's
 	// services are reachable there by name. Empty: the default.
 	Network string
+	// GPUs asks the engine for GPUs: 0 none, -1 all, N that many (runconfig.go).
+	GPUs int
+	// Platform is the image's platform, "linux/amd64"; empty: the engine's own.
+	Platform string
 
 	TTY    bool
 	Stdin  io.Reader // nil: the container gets no stdin
@@ -163,44 +164,11 @@ func pipeStreams(attach types.HijackedResponse, tty bool, stdin io.Reader, stdou
 
 // create makes the container of req; autoRemove: the engine removes it when it exits.
 func (d *Docker) create(ctx context.Context, req RunRequest, autoRemove bool) (string, error) {
-	exposed, bindings, err := nat.ParsePortSpecs(req.Ports)
+	cfg, host, netCfg, platform, err := createConfig(req, autoRemove)
 	if err != nil {
 		return "", err
 	}
-	cfg := &container.Config{
-		Image:        req.Image,
-		Cmd:          req.Cmd,
-		WorkingDir:   req.Workdir,
-		User:         req.User,
-		Env:          req.Env,
-		Labels:       req.Labels,
-		Tty:          req.TTY,
-		OpenStdin:    req.Stdin != nil,
-		StdinOnce:    req.Stdin != nil,
-		AttachStdin:  req.Stdin != nil,
-		AttachStdout: true,
-		AttachStderr: true,
-		ExposedPorts: exposed,
-	}
-	init := true
-	host := &container.HostConfig{
-		AutoRemove:   autoRemove,
-		Init:         &init, // a real PID 1 that passes signals on and reaps zombies
-		PortBindings: bindings,
-	}
-	for _, m := range req.Mounts {
-		kind := mount.TypeBind
-		if m.Volume {
-			kind = mount.TypeVolume
-		}
-		host.Mounts = append(host.Mounts, mount.Mount{Type: kind, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
-	}
-	var netCfg *network.NetworkingConfig
-	if req.Network != "" {
-		host.NetworkMode = container.NetworkMode(req.Network)
-		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{req.Network: {}}}
-	}
-	created, err := d.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, req.Name)
+	created, err := d.cli.ContainerCreate(ctx, cfg, host, netCfg, platform, req.Name)
 	if err != nil {
 		return "", d.runError(err, req)
 	}
