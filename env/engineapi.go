@@ -66,6 +66,15 @@ type RegistryEngine interface {
 	PullImage(ctx context.Context, ref string, out io.Writer) error
 }
 
+// ArchiveEngine creates a container without starting it and copies files into and
+// out of containers as tar streams: how devenv asks an engine whether it sees the
+// project's path, and how it syncs the tree with one that does not.
+type ArchiveEngine interface {
+	CreateContainer(ctx context.Context, req engine.RunRequest) (string, error)
+	CopyTo(ctx context.Context, container, dir string, content io.Reader) error
+	CopyFrom(ctx context.Context, container, path string) (io.ReadCloser, error)
+}
+
 // Engine is a whole container engine: what every command is handed.
 type Engine interface {
 	InfoEngine
@@ -74,4 +83,5 @@ type Engine interface {
 	NetworkEngine
 	VolumeEngine
 	RegistryEngine
+	ArchiveEngine
 }

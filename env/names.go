@@ -60,6 +60,17 @@ func ServiceNetwork(s *Spec) string {
 // VolumeName is the engine's name of a project's named volume.
 func VolumeName(project, volume string) string { return "devenv-" + project + "-" + volume }
 
+// TreeVolume is the volume that holds the project's tree on an engine that cannot see
+// the project's path (synced mode), one per checkout: named after the project and its
+// root, as ServiceNetwork is.
+func TreeVolume(s *Spec) string {
+	sum := sha256.Sum256([]byte(s.Root))
+	return "devenv-" + s.Name + "-tree-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// LabelTree marks the volume of a project's synced tree; its value is the host root.
+const LabelTree = "dev.devenv.tree"
+
 // ServiceContainerName is the name of a service's container.
 func ServiceContainerName(project, service string) string { return "devenv-" + project + "-" + service }
 

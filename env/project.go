@@ -13,6 +13,9 @@ type Project struct {
 	Dockerfile  string
 	Fingerprint string
 	Tag         string
+	// TreeVolume is set when the engine cannot see the project's path: the tree is
+	// mounted from this volume, kept in sync, instead of bind mounted (sync.go).
+	TreeVolume string
 }
 
 // LoadProject finds devenv.toml from dir upwards and works out the project's image.

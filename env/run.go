@@ -81,6 +81,7 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		fmt.Fprint(orDiscard(opt.Stderr), "devenv: "+n+end)
 	}
 	mounts = append(mounts, userMounts(s, goos)...)
+	mounts = syncedTree(p, mounts, goos, opt)
 	network := ""
 	if len(s.Services) > 0 {
 		network = ServiceNetwork(s) // the services are reachable there by name
@@ -119,6 +120,11 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	if err := ensureMountVolumes(ctx, eng, eng, p); err != nil {
 		return err
 	}
+	endSync, serr := startSync(ctx, eng, p, opt)
+	if serr != nil {
+		return serr
+	}
+	defer endSync()
 	// Know whether a signal came through devenv: a command ended by SIGTERM that no
 	// one sent through devenv may mean the engine itself is stopping.
 	var forwarded atomic.Bool

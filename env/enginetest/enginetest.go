@@ -48,6 +48,8 @@ type Engine struct {
 	failures   map[string]error // "Method" or "Method target" -> error
 	madeImages int              // for the IDs of images made
 	madeCtrs   int              // for the IDs of containers made: c1, c2, ...
+	remote     bool             // SetRemote: bind mounts are refused
+	arch       archive
 
 	calls    []Call
 	builds   []engine.BuildRequest

@@ -1,0 +1,112 @@
+package env
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/devenv/devenv/env/filesync"
+)
+
+// engineRemote is the container's side of the sync: a helper container that holds
+// the tree's volume at the workdir, reached with the engine's archive API (files in and
+// out) and small commands run in it (listing, deleting). The commands are the POSIX
+// shell, find and stat of any Debian or busybox image.
+type engineRemote struct {
+	eng       Engine
+	container string
+	dir       string
+}
+
+// The listing: the container's clock, then one line per regular file: size, mtime in
+// seconds, raw mode in hex, name. A name with a newline in it is not synced.
+const (
+	listAll   = `cd "$1" && date +%s && find . -path ./.git -prune -o -type f -exec stat -c '%s %Y %f %n' {} + 2>/dev/null; true`
+	listPaths = `cd "$1" && shift && date +%s && stat -c '%s %Y %f %n' -- "$@" 2>/dev/null; true`
+	removeCmd = `cd "$1" && shift && rm -f -- "$@"`
+	batch     = 500 // paths per command, well inside the engine's and the kernel's limits
+)
+
+func (r *engineRemote) run(ctx context.Context, script string, args []string) (string, error) {
+	var out bytes.Buffer
+	code, err := r.eng.Exec(ctx, r.container, append([]string{"sh", "-c", script, "sh", r.dir}, args...), "", nil, &out)
+	if err != nil {
+		return "", err
+	}
+	if code != 0 {
+		return "", fmt.Errorf("the sync's command in the container exited with status %d: %s", code, strings.TrimSpace(out.String()))
+	}
+	return out.String(), nil
+}
+
+func (r *engineRemote) List(ctx context.Context, paths []string) (map[string]filesync.FileStat, int64, error) {
+	files := map[string]filesync.FileStat{}
+	if paths == nil {
+		out, err := r.run(ctx, listAll, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		now, err := parseListing(out, files)
+		return files, now, err
+	}
+	var now int64
+	for start := 0; start < len(paths); start += batch {
+		out, err := r.run(ctx, listPaths, paths[start:min(start+batch, len(paths))])
+		if err != nil {
+			return nil, 0, err
+		}
+		if now, err = parseListing(out, files); err != nil {
+			return nil, 0, err
+		}
+	}
+	return files, now, nil
+}
+
+func parseListing(out string, files map[string]filesync.FileStat) (int64, error) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	if !sc.Scan() {
+		return 0, fmt.Errorf("the container's listing is empty")
+	}
+	now, err := strconv.ParseInt(strings.TrimSpace(sc.Text()), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("the container's listing does not start with its clock: %q", sc.Text())
+	}
+	for sc.Scan() {
+		f := strings.SplitN(sc.Text(), " ", 4)
+		if len(f) != 4 {
+			continue
+		}
+		size, err1 := strconv.ParseInt(f[0], 10, 64)
+		mtime, err2 := strconv.ParseInt(f[1], 10, 64)
+		mode, err3 := strconv.ParseUint(f[2], 16, 32)
+		if err1 != nil || err2 != nil || err3 != nil || mode&0o170000 != 0o100000 {
+			continue
+		}
+		name := strings.TrimPrefix(path.Clean(f[3]), "./")
+		files[name] = filesync.FileStat{Size: size, Mtime: mtime}
+	}
+	return now, sc.Err()
+}
+
+func (r *engineRemote) Push(ctx context.Context, tar io.Reader) error {
+	return r.eng.CopyTo(ctx, r.container, r.dir, tar)
+}
+
+func (r *engineRemote) Pull(ctx context.Context, rel string) (io.ReadCloser, error) {
+	return r.eng.CopyFrom(ctx, r.container, path.Join(r.dir, rel))
+}
+
+func (r *engineRemote) Remove(ctx context.Context, paths []string) error {
+	for start := 0; start < len(paths); start += batch {
+		if _, err := r.run(ctx, removeCmd, paths[start:min(start+batch, len(paths))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
