@@ -48,6 +48,8 @@ type Config struct {
 	AllowEngineSocket bool
 	// Identity holds the [identity] switches devenv.toml writes, and only those.
 	Identity map[string]bool
+	// OnCreate and OnStart are the hooks run in the container (hooks.go).
+	OnCreate, OnStart []string
 	// Forward, GPUs and Platform: config_runtime.go.
 	Forward  []int
 	GPUs     GPUs
@@ -248,6 +250,8 @@ var configFields = map[string]fieldDecoder{
 	"pass_env":            listField(func(c *Config) *[]string { return &c.PassEnv }, `pass_env = ["GITHUB_TOKEN"]`),
 	"install":             commandsField(func(c *Config) *[]string { return &c.Install }),
 	"setup":               commandsField(func(c *Config) *[]string { return &c.Setup }),
+	"on_create":           commandsField(func(c *Config) *[]string { return &c.OnCreate }),
+	"on_start":            commandsField(func(c *Config) *[]string { return &c.OnStart }),
 	"watch":               boolField(func(c *Config) *bool { return &c.Watch }),
 	"persistent":          boolField(func(c *Config) *bool { return &c.Persistent }),
 	"trust_host_ca":       decodeTrustHostCA,

@@ -148,7 +148,7 @@ func TestParseConfigUnknownKey(t *testing.T) {
 		{"typo", "name = \"x\"\ntemplate = \"go\"\npacakges = [\"git\"]\n", `:3:1: unknown key "pacakges" (did you mean "packages"?)`},
 		{"case", "Name = \"x\"\n", `:1:1: unknown key "Name" (did you mean "name"?)`},
 		{"trust", "trust_host_cert = false\n", `:1:1: unknown key "trust_host_cert" (did you mean "trust_host_ca"?)`},
-		{"nothing close", "name = \"x\"\nfrobnicate = 1\n", `:2:1: unknown key "frobnicate" (see devenv.toml.example for every key)`},
+		{"nothing close", "name = \"x\"\nxyzzy = 1\n", `:2:1: unknown key "xyzzy" (see devenv.toml.example for every key)`},
 		{"table", "[envs]\nA = \"1\"\n", `:1:1: unknown key "envs" (did you mean "env"?)`},
 	}
 	for _, tt := range tests {

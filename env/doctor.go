@@ -124,6 +124,11 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	// The project.
 	p, projectFinding := doctorProject(opt.Dir, opt.Host)
 	r.add(projectFinding)
+	if p != nil {
+		for _, f := range settingsFindings(p.Spec) {
+			r.add(f)
+		}
+	}
 	if p != nil && details != nil && !details.BuildKit {
 		// Without BuildKit devenv builds another Dockerfile, so another image.
 		if q, err := NewProject(p.Spec, RenderOptions{BuildKit: false}); err == nil {

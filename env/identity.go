@@ -1,15 +1,12 @@
 package env
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/devenv/devenv/env/engine"
 )
@@ -31,8 +28,8 @@ const AgentSocket = "/run/devenv/ssh-agent.sock"
 const KnownHostsPath = "/etc/ssh/ssh_known_hosts"
 
 // UserConfigFile is the user's own devenv config in dir, the devenv folder of the
-// user's config directory. Its [identity] table is the user's choice of what their
-// environments get; other tables belong to other features and are not read here.
+// user's config directory, read by loadUserConfig (config_user.go). Its [identity]
+// table is the user's choice of what their environments get.
 func UserConfigFile(dir string) string { return filepath.Join(dir, "config.toml") }
 
 // userConfigDir is the devenv folder of the user's config directory ($XDG_CONFIG_HOME
@@ -43,32 +40,6 @@ func userConfigDir() string {
 		return ""
 	}
 	return filepath.Join(dir, "devenv")
-}
-
-// loadUserIdentity reads the [identity] switches of the user's own config; no file
-// means none are set.
-func loadUserIdentity(dir string) (map[string]bool, error) {
-	if dir == "" {
-		return nil, nil
-	}
-	file := UserConfigFile(dir)
-	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("cannot read your devenv config %s: %w", file, err)
-	}
-	var raw map[string]any
-	md, err := toml.Decode(string(data), &raw)
-	if err != nil {
-		return nil, &ConfigError{Path: file, Msg: "invalid TOML: " + err.Error()}
-	}
-	v, ok := raw["identity"]
-	if !ok {
-		return nil, nil
-	}
-	d := decoder{path: file, places: placeKeys(string(data)), order: keyOrder(md.Keys())}
-	return d.identity("identity", v)
 }
 
 // resolveIdentity is every switch on, unless the user's config or devenv.toml turns

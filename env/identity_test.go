@@ -40,16 +40,16 @@ func TestResolveIdentity(t *testing.T) {
 
 func TestUserIdentityConfig(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"config.toml": "[dotfiles]\nrepo = \"x\"\n\n[identity]\ngit = false\n"})
-	got, err := loadUserIdentity(dir)
-	if err != nil || len(got) != 1 || got["git"] {
-		t.Fatalf("loadUserIdentity = %v, %v; want git off only (other tables are not ours)", got, err)
+	writeFiles(t, dir, map[string]string{"config.toml": "[dotfiles]\nrepository = \"x\"\n\n[identity]\ngit = false\n"})
+	got, err := loadUserConfig(dir)
+	if err != nil || len(got.Identity) != 1 || got.Identity["git"] || got.Dotfiles != "x" {
+		t.Fatalf("loadUserConfig = %+v, %v; want git off only, and the dotfiles", got, err)
 	}
 	writeFiles(t, dir, map[string]string{"config.toml": "[identity]\nssh_agent = false\nssh_agnet = true\n"})
-	_, err = loadUserIdentity(dir)
+	_, err = loadUserConfig(dir)
 	wantErr(t, err, "config.toml:3:1:", `did you mean "ssh_agent"`)
-	if got, err := loadUserIdentity(filepath.Join(dir, "none")); err != nil || got != nil {
-		t.Errorf("no config: %v, %v; want nothing set", got, err)
+	if got, err := loadUserConfig(filepath.Join(dir, "none")); err != nil || got.Identity != nil {
+		t.Errorf("no config: %+v, %v; want nothing set", got, err)
 	}
 }
 

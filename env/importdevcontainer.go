@@ -31,6 +31,8 @@ type imported struct {
 	passEnv             []string
 	ports               []string
 	services            []ServiceConfig
+	// onCreate and onStart are the lifecycle commands carried over as hooks.
+	onCreate, onStart []string
 	// comments are lines written commented out at the end of the top-level keys.
 	comments []string
 	found    []string
@@ -132,7 +134,7 @@ type devcontainerJSON struct {
 }
 
 // lifecycleKeys are the devcontainer.json commands run at points of the container's
-// life; devenv has no such hooks yet.
+// life: all but initializeCommand (run on the host) become on_create or on_start.
 var lifecycleKeys = []string{"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"}
 
 // knownDevcontainerKeys are read above, or are about the editor and mean nothing to
@@ -266,11 +268,19 @@ func (imp *imported) devcontainer(root, rel string) (composeFile, service string
 		}
 		cmd := lifecycleCommand(msg)
 		// Not setup: setup runs at build time, when only the manifests are in the
-		// build, and these commands expect the source tree; devenv has no hook that
-		// runs in the container once it exists.
-		imp.comments = append(imp.comments, fmt.Sprintf("%s: %s", k, cmd),
-			fmt.Sprintf("  devenv has no hook run once the container exists (it needs the source, mounted only at run time); run it yourself: devenv run -- sh -c %s", shellQuote(cmd)))
-		imp.left = append(imp.left, fmt.Sprintf("%s is not run by devenv (no on-create hook yet): written as a comment in devenv.toml; run it with `devenv run`", k))
+		// build, and these commands expect the source tree: hooks run in the container.
+		switch k {
+		case "initializeCommand":
+			imp.comments = append(imp.comments, fmt.Sprintf("%s: %s", k, cmd),
+				"  devenv runs nothing on the host by itself: run it yourself before devenv shell")
+			imp.left = append(imp.left, fmt.Sprintf("%s runs on the host, which devenv never does by itself: written as a comment in devenv.toml", k))
+		case "postStartCommand", "postAttachCommand":
+			imp.onStart = append(imp.onStart, cmd)
+			imp.chose = append(imp.chose, fmt.Sprintf("on_start %s%s", tomlQuote(cmd), from(k)))
+		default:
+			imp.onCreate = append(imp.onCreate, cmd)
+			imp.chose = append(imp.chose, fmt.Sprintf("on_create %s%s", tomlQuote(cmd), from(k)))
+		}
 	}
 	for _, u := range []struct{ key, val string }{{"remoteUser", dc.RemoteUser}, {"containerUser", dc.ContainerUser}} {
 		if u.val != "" && u.val != "root" {

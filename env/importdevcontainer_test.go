@@ -94,10 +94,12 @@ func TestImportDevcontainerBuild(t *testing.T) {
 	if !slices.Equal(spec.Ports, []string{"3000:3000", "8080:8080"}) {
 		t.Errorf("ports = %v", spec.Ports)
 	}
+	if !slices.Equal(spec.OnCreate, []string{"pip install --user -e ."}) || !slices.Equal(spec.OnStart, []string{"make migrate"}) {
+		t.Errorf("on_create = %q, on_start = %q: want the devcontainer's postCreateCommand and postStartCommand", spec.OnCreate, spec.OnStart)
+	}
 	wantLines(t, plan.Text,
-		"# postCreateCommand: pip install --user -e .",
-		"devenv run -- sh -c 'pip install --user -e .'",
-		"# postStartCommand: make migrate",
+		`on_create = ["pip install --user -e ."]`,
+		`on_start = ["make migrate"]`,
 	)
 	wantLines(t, explain,
 		"found   .devcontainer/devcontainer.json",
@@ -109,7 +111,8 @@ func TestImportDevcontainerBuild(t *testing.T) {
 		"left    build.args are not imported",
 		`left    devcontainer.json containerEnv HOST_HOME = "${localEnv:HOME}" needs a value devenv cannot work out`,
 		`left    forwardPorts "db:5432" names a port of another container`,
-		"left    postCreateCommand is not run by devenv (no on-create hook yet)",
+		`chose   on_create "pip install --user -e ." (devcontainer.json postCreateCommand)`,
+		`chose   on_start "make migrate" (devcontainer.json postStartCommand)`,
 		"left    devcontainer features are not imported (ghcr.io/devcontainers/features/github-cli:1, ghcr.io/devcontainers/features/node:1): add their tools to packages",
 		`left    remoteUser "vscode" is not imported: devenv runs as your own UID and GID`,
 		"left    devcontainer.json runArgs is not imported",

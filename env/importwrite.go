@@ -33,6 +33,8 @@ func (imp *imported) text() string {
 	}
 	list("ports", imp.ports)
 	list("pass_env", imp.passEnv)
+	list("on_create", imp.onCreate)
+	list("on_start", imp.onStart)
 	for _, c := range imp.comments {
 		fmt.Fprintf(&b, "# %s\n", c)
 	}

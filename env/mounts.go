@@ -22,6 +22,8 @@ type MountSpec struct {
 	// Outside is set when the source lies outside the project tree: what the
 	// project asks for beyond its tree, and so what `devenv allow` is about.
 	Outside bool
+	// FromUser: a default mount of the user's own config, not asked about.
+	FromUser bool
 }
 
 // resolveMounts checks each entry of mounts against the host: "SRC:TARGET" binds a

@@ -34,6 +34,11 @@ const (
 	// LabelMounts holds, on a warm container, a hash of what is mounted in it (mounts,
 	// the agent's socket, ...): a change replaces the container, as a new image does.
 	LabelMounts = "dev.devenv.mounts"
+	// LabelHooks holds, on a warm container, a hash of the hooks it ran when it
+	// started; LabelCreated, on a marker volume, the image, mounts and on_create a
+	// fresh environment's on_create ran for (hooks.go).
+	LabelHooks   = "dev.devenv.hooks"
+	LabelCreated = "dev.devenv.created"
 )
 
 // ImageTag is the content-addressed tag of a spec's image.

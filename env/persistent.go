@@ -49,11 +49,12 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 		if c.Labels[LabelProject] != p.Spec.Root || c.Labels[LabelPersistent] != "true" {
 			continue
 		}
-		if c.Labels[LabelFingerprint] == p.Fingerprint && c.Labels[LabelMounts] == mountsHash(req.Mounts) && c.State == "running" {
+		if c.Labels[LabelFingerprint] == p.Fingerprint && c.Labels[LabelMounts] == mountsHash(req.Mounts) &&
+			c.Labels[LabelHooks] == hooksHash(p.Spec) && c.State == "running" {
 			target = c.ID
 			continue
 		}
-		// An older image's, other mounts', or a stopped one: replaced.
+		// An older image's, other mounts' or hooks', or a stopped one: replaced.
 		if err := pe.RemoveContainer(ctx, c.ID, true); err != nil {
 			return "", fmt.Errorf("cannot replace the old environment container %s: %w", c.Name, err)
 		}
@@ -67,13 +68,20 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 	start.Labels = p.containerLabels("persistent")
 	start.Labels[LabelPersistent] = "true"
 	start.Labels[LabelMounts] = mountsHash(req.Mounts)
+	if sum := hooksHash(p.Spec); sum != "" {
+		start.Labels[LabelHooks] = sum
+	}
 	id, err := pe.StartDetached(ctx, start)
 	var ne *engine.NameInUseError
 	if errors.As(err, &ne) {
 		// Another terminal started it a moment ago: use that one.
 		return start.Name, nil
 	}
-	return id, err
+	if err != nil {
+		return "", err
+	}
+	// A new container: its hooks run once, now.
+	return id, runWarmHooks(ctx, pe, p, id, req)
 }
 
 // mountsHash sums what is mounted where, for LabelMounts.

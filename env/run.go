@@ -81,6 +81,9 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		fmt.Fprint(orDiscard(opt.Stderr), "devenv: "+n+end)
 	}
 	mounts = append(mounts, userMounts(s, goos)...)
+	if s.Dotfiles != nil {
+		mounts = append(mounts, s.Dotfiles.mount(goos))
+	}
 	mounts = syncedTree(p, mounts, goos, opt)
 	network := ""
 	if len(s.Services) > 0 {
@@ -125,6 +128,12 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 		return serr
 	}
 	defer endSync()
+	if err := ensureDotfiles(ctx, p.Spec.Dotfiles); err != nil {
+		return err
+	}
+	if err := ensureCreated(ctx, eng, p, opt); err != nil {
+		return err
+	}
 	// Know whether a signal came through devenv: a command ended by SIGTERM that no
 	// one sent through devenv may mean the engine itself is stopping.
 	var forwarded atomic.Bool
@@ -163,7 +172,7 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	if p.Spec.Persistent {
 		code, err = runPersistent(ctx, eng, p, opt)
 	} else {
-		code, err = eng.Run(ctx, RunRequest(p, opt, runtime.GOOS))
+		code, err = eng.Run(ctx, withStartHooks(p.Spec, RunRequest(p, opt, runtime.GOOS)))
 	}
 	stopForwarding()
 	var inUse *engine.PortInUseError

@@ -73,6 +73,15 @@ type Spec struct {
 	Identity          Identity
 	// UserConfigDir is where the user's allows are kept (trust.go).
 	UserConfigDir string
+	// OnCreate and OnStart are the project's hooks (hooks.go); Dotfiles the user's
+	// dotfiles, nil for none (dotfiles.go).
+	OnCreate, OnStart []string
+	Dotfiles          *Dotfiles
+	// Origins says where each effective value of the keys both devenv.toml and the
+	// user's config may set came from (FromProject, FromUser, FromDefault), for doctor.
+	Origins map[string]string
+	// PreferredShell is the user's config's shell, "" for none.
+	PreferredShell string
 	// Forward, GPUs and Platform are as devenv.toml sets them (config_runtime.go).
 	Forward  []int
 	GPUs     GPUs
@@ -171,7 +180,13 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		return nil, d.errf("workdir", "workdir %q must be an absolute path inside the container made of letters, digits and ._@+-/ (not /), like \"/workspace\"", s.Workdir)
 	}
 
+	user, err := loadUserConfig(host.ConfigDir)
+	if err != nil {
+		return nil, err
+	}
+	s.Origins = map[string]string{}
 	if c.Shell != "" {
+		s.Origins["shell"] = FromProject
 		// Split as a POSIX shell would, without expanding anything: the words are the
 		// argv the container runs, as an exec form is.
 		words, err := shlex.Split(c.Shell)
@@ -183,8 +198,13 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		}
 		s.Shell = words
 	} else {
-		// bash where the image has it, else the POSIX shell every image has.
-		s.Shell = []string{"/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi"}
+		// bash where the image has it, else the POSIX shell every image has; the
+		// user's preferred shell first, when their config names one.
+		s.Shell, s.Origins["shell"] = preferredShell(""), FromDefault
+		if user.Shell != "" {
+			s.Shell, s.Origins["shell"] = preferredShell(user.Shell), FromUser
+			s.PreferredShell = user.Shell
+		}
 	}
 
 	for _, p := range c.Packages {
@@ -274,12 +294,18 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		return nil, err
 	}
 	s.AllowEngineSocket = c.AllowEngineSocket
-	userIdentity, err := loadUserIdentity(host.ConfigDir)
-	if err != nil {
+	if err := resolveUserMounts(user, s, host); err != nil {
 		return nil, err
 	}
-	s.Identity = resolveIdentity(userIdentity, c.Identity)
+	s.Identity = resolveIdentity(user.Identity, c.Identity)
+	identityOrigins(s.Origins, user.Identity, c.Identity)
 	s.UserConfigDir = host.ConfigDir
+	if err := resolveHooks(c, d, s); err != nil {
+		return nil, err
+	}
+	if s.Dotfiles, err = resolveDotfiles(user, s, host); err != nil {
+		return nil, err
+	}
 
 	s.Forward, s.GPUs, s.Platform = c.Forward, c.GPUs, c.Platform
 	s.Watch = c.Watch

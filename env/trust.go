@@ -24,7 +24,7 @@ import (
 func Asks(s *Spec) []string {
 	var asks []string
 	for _, m := range s.Mounts {
-		if !m.Outside {
+		if !m.Outside || m.FromUser {
 			continue
 		}
 		mode := "read-only"
@@ -39,7 +39,7 @@ func Asks(s *Spec) []string {
 	for _, k := range s.PassEnv {
 		asks = append(asks, fmt.Sprintf("pass_env: your $%s", k))
 	}
-	return asks
+	return append(asks, hookAsks(s)...)
 }
 
 // NotAllowedError is a project that asks for more than its tree and was not allowed

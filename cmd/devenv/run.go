@@ -86,6 +86,15 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	if err := startServices(ctx, eng, p, build); err != nil {
 		return err
 	}
+	if env.HasHooks(p.Spec) {
+		// Hooks apart from the command run before the terminal goes raw: a Ctrl-C is
+		// then a signal, which ends a hanging one.
+		f.forwardSignals(true)
+		defer f.forwardSignals(false)
+		if err := env.Prepare(ctx, eng, p, env.RunOptions{Cwd: opts.dir, Stderr: opts.io.ErrOut, Signals: f.signals}); err != nil {
+			return err
+		}
+	}
 	tty := opts.io.Interactive() && !opts.noTTY
 	runOpts := env.RunOptions{
 		Cmd:    opts.cmd,
