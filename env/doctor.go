@@ -146,6 +146,8 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 		r.add(f)
 	}
 
+	tree, mode := treeFinding(ctx, eng, p, details != nil, fresh)
+	r.add(tree)
 	r.add(caFinding(p, opt.Host))
 	r.add(proxyFinding(opt.LookupEnv))
 	for _, f := range machineFindings(details, p) {
@@ -173,6 +175,8 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: fmt.Sprintf("the engine at %s is remote: bind mounts name paths on its machine", details.Endpoint)})
 	case !fresh:
 		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "the project's image is not built for the current inputs", Fix: "run `devenv build`, then `devenv doctor` again"})
+	case mode == SyncedVolume:
+		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "the engine cannot see the project: files come back from the synced volume as the user running devenv"})
 	default:
 		r.add(ownershipFinding(ctx, eng, p, opt))
 	}

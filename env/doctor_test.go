@@ -90,7 +90,7 @@ func TestDoctorHealthy(t *testing.T) {
 			t.Errorf("%s: %s %s (%s)", f.Check, f.Status, f.Message, f.Fix)
 		}
 	}
-	if r.Problems != 0 || r.Warnings != 0 || len(r.Findings)-len(settingsFindings(p.Spec)) != 8 {
+	if r.Problems != 0 || r.Warnings != 0 || len(r.Findings)-len(settingsFindings(p.Spec)) != 9 { // 9 with files
 		t.Errorf("report = %+v", r)
 	}
 	got := findings(r)

@@ -139,6 +139,7 @@ func newApp(f *factory) *cli.App {
 			newDownCmd(f, nil),
 			newWatchCmd(f, nil),
 			newStatusCmd(f, nil),
+			newSyncCmd(f, nil),
 			newExportCmd(f, nil),
 			newPushCmd(f, nil),
 			newPullCmd(f, nil),

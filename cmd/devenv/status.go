@@ -57,5 +57,6 @@ func statusRun(ctx context.Context, eng env.Engine, opts *statusOptions) error {
 	default:
 		fmt.Fprintf(out, "state    stale: %s (`devenv build` rebuilds)\n", st.Staleness())
 	}
+	fmt.Fprintf(out, "files    %s\n", env.DescribeTree(ctx, eng, p))
 	return nil
 }

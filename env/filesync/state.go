@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -82,4 +83,26 @@ func (st *State) save(path string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// PendingHost lists the host's files that changed, appeared or went since the last
+// sync (not ignored): what the next sync sends.
+func PendingHost(root string, st *State) ([]string, error) {
+	files, _, err := scan(root, newIgnore(root))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for p, h := range files {
+		if a, ok := st.Files[p]; !ok || a.Size != h.Size || a.Host != h.Mtime {
+			out = append(out, p)
+		}
+	}
+	for p := range st.Files {
+		if _, ok := files[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
