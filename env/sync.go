@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,14 +93,23 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 		return nil, fmt.Errorf("uploading %s to the volume %s on %s: %w (no file was changed on the host)", s.Root, p.TreeVolume, a.Endpoint, err)
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
-	var once sync.Once
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// A failure that lasts is said once; a passing one, or the engine going away
+		// with the command, is left to the last sync's line.
+		var failing time.Time
+		said := false
 		_ = syncer.Loop(loopCtx, func(err error) {
-			once.Do(func() {
-				fmt.Fprintf(notice, "devenv sync: syncing with %s failed (%v); retrying, and nothing is lost: each side keeps its changes until they reach the other\n", a.Endpoint, oneLine(err))
-			})
+			switch {
+			case err == nil:
+				failing = time.Time{}
+			case failing.IsZero():
+				failing = time.Now()
+			case !said && time.Since(failing) > 5*time.Second:
+				said = true
+				fmt.Fprintf(notice, "devenv sync: syncing with %s has failed for %s (%v); retrying, and nothing is lost: each side keeps its changes until they reach the other\n", a.Endpoint, time.Since(failing).Round(time.Second), oneLine(err))
+			}
 		})
 	}()
 	return func() {
@@ -108,7 +118,12 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 		finalCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer stop()
 		if err := syncer.Full(finalCtx); err != nil {
-			fmt.Fprintf(notice, "devenv sync: the last sync with %s did not finish (%v): no file is lost: the host's changes are on the host, the container's in the volume %s; the next devenv run or shell syncs them (devenv sync shows what is pending)\n", a.Endpoint, oneLine(err), p.TreeVolume)
+			cause := oneLine(err)
+			var gone *engine.UnreachableError
+			if errors.As(err, &gone) {
+				cause = "the engine stopped answering"
+			}
+			fmt.Fprintf(notice, "devenv sync: the last sync with %s did not finish (%s): no file is lost: the host's changes are on the host, the container's in the volume %s; the next devenv run or shell syncs them (devenv sync shows what is pending)\n", a.Endpoint, cause, p.TreeVolume)
 		}
 		stopHelper()
 	}, nil

@@ -20,8 +20,9 @@ const (
 )
 
 // Loop syncs both ways until ctx ends: host changes as fsnotify reports them, the
-// container's by listing it. Errors go to report; the loop goes on, since an engine
-// that comes back is synced again, and the final sync says what was left.
+// container's by listing it. Each sync's outcome goes to report (nil: it worked); the
+// loop goes on after an error, since an engine that comes back is synced again, and
+// the final sync says what was left.
 func (s *Syncer) Loop(ctx context.Context, report func(error)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -49,7 +50,7 @@ func (s *Syncer) Loop(ctx context.Context, report func(error)) error {
 			paths = append(paths, p)
 		}
 		dirty, first = map[string]bool{}, time.Time{}
-		if err := s.Host(ctx, paths); err != nil && ctx.Err() == nil {
+		if err := s.Host(ctx, paths); ctx.Err() == nil {
 			report(err)
 		}
 	}
@@ -85,7 +86,7 @@ func (s *Syncer) Loop(ctx context.Context, report func(error)) error {
 		case <-poll.C:
 			flush()
 			start := time.Now()
-			if err := s.Container(ctx); err != nil && ctx.Err() == nil {
+			if err := s.Container(ctx); ctx.Err() == nil {
 				report(err)
 			}
 			poll.Reset(max(pollInterval, 4*time.Since(start)))
