@@ -37,8 +37,8 @@ if command -v socat >/dev/null 2>&1; then exec socat - "TCP:127.0.0.1:$p"; fi
 if command -v python3 >/dev/null 2>&1; then exec python3 -c "$2" "$p"; fi
 if command -v nc >/dev/null 2>&1; then exec nc 127.0.0.1 "$p"; fi
 if command -v bash >/dev/null 2>&1; then exec bash -c '
-exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-(exec cat >&3 2>/dev/null) & cat <&3; kill $! 2>/dev/null' bash "$p"; fi
+exec 3<>"/dev/tcp/127.0.0.1/$1" 4<&0 || exit 1
+(exec cat <&4 >&3 2>/dev/null) & cat <&3; kill $! 2>/dev/null' bash "$p"; fi
 echo "` + noRelayTool + `" >&2; exit 1
 `
 
