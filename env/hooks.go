@@ -69,14 +69,32 @@ func HasHooks(s *Spec) bool {
 
 // hookScript runs the hooks its arguments list, then execs the command: $1 is how
 // many hooks, then three words each (name, what, command), then the command. Each
-// hook's output is prefixed and sent to stderr; fd 3 carries its status out of the
-// pipeline, closed for the hook so a process it leaves behind cannot hold it. Its
-// stdin is /dev/null: a hook never eats what the user types. A signal ends the
-// script, and so the container, as it would the command.
-const hookScript = `n=$1; shift
+// hook's output is prefixed and sent to stderr, and its status follows it down the
+// pipe on a line of its own (the empty line before it only ends a last line without
+// a newline). Its stdin is /dev/null: a hook never eats what the user types. A hook
+// runs in the background while the script waits for it, because a shell defers a
+// trap until its foreground command ends but not a wait: Ctrl-C (SIGINT, which
+// docker-init passes to this script alone) ends the script at once, and with it the
+// container and the hook.
+const hookScript = `trap 'exit 130' INT
+trap 'exit 143' TERM
+mark="devenv-hook-status-$$"
+n=$1; shift
 while [ "$n" -gt 0 ]; do
 	name=$1 what=$2 hook=$3; shift 3; n=$((n - 1))
-	code=$( { { /bin/sh -c "$hook" </dev/null 2>&1 3>&-; echo $? >&3; } | while IFS= read -r line || [ -n "$line" ]; do printf '[%s] %s\n' "$name" "$line"; done >&2; } 3>&1 )
+	{ /bin/sh -c "$hook" </dev/null 2>&1; printf '\n%s %s\n' "$mark" "$?"; } | {
+		code=1 held=
+		while IFS= read -r line || [ -n "$line" ]; do
+			case $line in "$mark "*) code=${line#"$mark "}; continue ;; esac
+			[ -n "$held" ] && printf '[%s] \n' "$name" >&2
+			held=
+			if [ -z "$line" ]; then held=1; continue; fi
+			printf '[%s] %s\n' "$name" "$line" >&2
+		done
+		exit "$code"
+	} &
+	wait $!
+	code=$?
 	if [ "$code" != 0 ]; then
 		printf 'devenv: %s failed with status %s\n' "$what" "$code" >&2
 		exit "$code"

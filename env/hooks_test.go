@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/devenv/devenv/env/engine"
 	"github.com/devenv/devenv/env/enginetest"
@@ -42,6 +45,9 @@ func TestHookScript(t *testing.T) {
 	}
 	if errOut != "[on_create] one\n[on_create] two\n[on_start] no newline\n" {
 		t.Errorf("hook output = %q", errOut)
+	}
+	if _, errOut, _ = run(keyHooks("on_start", []string{"echo a; echo; echo b"}), "true"); errOut != "[on_start] a\n[on_start] \n[on_start] b\n" {
+		t.Errorf("blank lines: %q", errOut)
 	}
 	out, errOut, code = run(keyHooks("on_start", []string{"echo trying", "exit 3", "echo never"}), "echo", "never")
 	if code != 3 || out != "" || errOut != "[on_start] trying\ndevenv: the on_start hook \"exit 3\" failed with status 3\n" {
@@ -218,5 +224,29 @@ func TestHooksPersistent(t *testing.T) {
 	}
 	if left, _ := eng.Containers(context.Background(), nil); len(left) != 0 {
 		t.Errorf("containers left: %+v", left)
+	}
+}
+
+// SIGINT, which docker-init passes to the script alone, ends a hanging hook at once.
+func TestHookScriptInterrupt(t *testing.T) {
+	argv := wrapHooks(keyHooks("on_start", []string{"echo ready; exec sleep 5"}), []string{"echo", "never"})
+	c := exec.Command(argv[0], argv[1:]...)
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, len("[on_start] ready\n"))
+	if _, err := io.ReadFull(stderr, line); err != nil || string(line) != "[on_start] ready\n" {
+		t.Fatalf("read %q, %v", line, err)
+	}
+	start := time.Now()
+	_ = c.Process.Signal(syscall.SIGINT)
+	err = c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 || time.Since(start) > 2*time.Second {
+		t.Errorf("ended with %v after %s, want status 130 at once", err, time.Since(start))
 	}
 }
