@@ -13,8 +13,9 @@ import (
 )
 
 type versionOptions struct {
-	io   *iostreams.IOStreams
-	json bool
+	io    *iostreams.IOStreams
+	json  bool
+	check bool // versioncheck.go
 }
 
 func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error) *cli.Command {
@@ -22,14 +23,17 @@ func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error
 		Name:      "version",
 		Usage:     "print devenv's version, its Go version and platform, and the engine's version",
 		ArgsUsage: " ",
-		Flags:     []cli.Flag{jsonFlag},
+		Flags:     []cli.Flag{jsonFlag, checkFlag},
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			opts := &versionOptions{io: f.io, json: c.Bool("json")}
+			opts := &versionOptions{io: f.io, json: c.Bool("json"), check: c.Bool("check")}
 			if runF != nil {
 				return runF(c.Context, opts)
+			}
+			if opts.check {
+				return versionCheckRun(c.Context, opts, nil)
 			}
 			eng, err := f.newEngine()
 			return versionRun(c.Context, eng, err, opts)
@@ -40,6 +44,8 @@ func newVersionCmd(f *factory, runF func(context.Context, *versionOptions) error
 // versionInfo is what `devenv version --json` prints.
 type versionInfo struct {
 	Version string          `json:"version"`
+	Commit  string          `json:"commit,omitempty"` // stamped by the release build
+	Date    string          `json:"date,omitempty"`
 	Go      string          `json:"go"`
 	OS      string          `json:"os"`
 	Arch    string          `json:"arch"`
@@ -51,7 +57,7 @@ type versionInfo struct {
 // versionRun prints what is known; an engine that does not answer is reported, not
 // an error: the version of devenv itself is still worth printing.
 func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *versionOptions) error {
-	v := versionInfo{Version: env.Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	v := versionInfo{Version: env.Version, Commit: env.Commit, Date: env.Date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if engErr == nil {
 		d, err := eng.Details(ctx)
 		if err == nil {
@@ -70,7 +76,7 @@ func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *ver
 		return writeJSON(opts.io.Out, v)
 	}
 	out := opts.io.Out
-	fmt.Fprintf(out, "devenv   %s\n", v.Version)
+	fmt.Fprintf(out, "devenv   %s%s\n", v.Version, stampNote(v.Commit, v.Date))
 	fmt.Fprintf(out, "go       %s\n", v.Go)
 	fmt.Fprintf(out, "os/arch  %s/%s\n", v.OS, v.Arch)
 	if v.Engine == nil {
