@@ -30,6 +30,15 @@ command -v ssh >/dev/null 2>&1 || need_packages+=(openssh-client)
 # The identity tests (tests/identity_test.go) serve a bare git repository over that
 # sshd, with a key in a real ssh-agent (openssh-client, above).
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+# That sshd listens in a network namespace the test makes, joined to the host by a veth
+# pair (ip netns, ip link) and entered with nsenter (util-linux, always there).
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+# The release tests (tests/install_test.go) read the .rpm's header with rpm, and the
+# install script downloads with curl, checks with sha256sum and the Windows zip with file.
+command -v rpm >/dev/null 2>&1 || need_packages+=(rpm)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+command -v file >/dev/null 2>&1 || need_packages+=(file)
+command -v unzip >/dev/null 2>&1 || need_packages+=(unzip)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

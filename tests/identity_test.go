@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,8 +21,11 @@ import (
 // The identity scripts' world: a key, an ssh agent holding it, a git config and a
 // known_hosts in the test user's own home ($WORK/home), and a real sshd serving a bare
 // git repository. Everything belongs to the non-root test user, as it would on a
-// laptop; sshd listens on the engine's bridge gateway, which only this host and its
-// containers reach (a container cannot reach the host's 127.0.0.1).
+// laptop. A container cannot reach the host's 127.0.0.1, and test servers listen on
+// loopback or in network namespaces the tests make: sshd listens in a network
+// namespace of its own, joined to the host by a veth pair on a private /30 of
+// 10.231.0.0/16. A container reaches it through the host's routing (Docker's
+// forwarding rules accept what leaves its bridge, and the answers that return to it).
 
 func init() {
 	scriptCmds["identityworld"] = cmdIdentityWorld
@@ -79,12 +83,9 @@ func cmdIdentityWorld(ts *testscript.TestScript, neg bool, args []string) {
 	run(seed, "git", "commit", "-q", "-m", "seed")
 	run(seed, "git", "push", "-q", "origin", "HEAD:main")
 
-	// sshd on the bridge gateway, on a free port, accepting only the user's key.
-	gw := strings.TrimSpace(run(work, "docker", "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"))
-	l, err := net.Listen("tcp", net.JoinHostPort(gw, "0"))
-	ts.Check(err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	// sshd in a network namespace of its own, accepting only the user's key.
+	gw, nsPath := testNetns(ts)
+	port := 2222 // not 22: known_hosts then names the host as [addr]:port, as before
 	hostKey := filepath.Join(sshdDir, "host_ed25519")
 	run(work, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey)
 	pub, err := os.ReadFile(key + ".pub")
@@ -100,7 +101,8 @@ func cmdIdentityWorld(ts *testscript.TestScript, neg bool, args []string) {
 	if shadow, err := os.ReadFile("/etc/shadow"); err == nil && strings.Contains(string(shadow), "\n"+testUser+":!") {
 		run(work, "usermod", "-p", "*", testUser)
 	}
-	daemon := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(sshdDir, "sshd_config"))
+	// nsenter enters the namespace and then executes sshd: the pid is sshd's.
+	daemon := exec.Command("nsenter", "--net="+nsPath, sshd, "-D", "-e", "-f", filepath.Join(sshdDir, "sshd_config"))
 	var sshdLog bytes.Buffer
 	daemon.Stdout, daemon.Stderr = &sshdLog, &sshdLog
 	ts.Check(daemon.Start())
@@ -148,6 +150,48 @@ func cmdIdentityWorld(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("SSH_AUTH_SOCK", sock)
 	ts.Setenv("ASUSER_ENV", "HOME SSH_AUTH_SOCK")
 	ts.Logf("sshd %s:%d serves %s; agent %s", gw, port, repo, sock)
+}
+
+// netnsSeq numbers the namespaces of one test run: each script's gets its own /30.
+var netnsSeq atomic.Int32
+
+// testNetns makes a network namespace and a veth pair joining it to the host, with the
+// host's end at 10.231.N.4k+1 and the namespace's at 10.231.N.4k+2 (a /30 picked from
+// the pid and a counter, and refused if the host already routes it), and removes both
+// when the script ends. It returns the namespace's address and its path for nsenter.
+func testNetns(ts *testscript.TestScript) (addr, nsPath string) {
+	ip := func(args ...string) {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			ts.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		ts.Fatalf("no ip command: run scripts/engine-up.sh (it installs iproute2)")
+	}
+	n := (os.Getpid()*7 + int(netnsSeq.Add(1))) % (256 * 64)
+	third, fourth := n/64, (n%64)*4
+	host, peer := fmt.Sprintf("10.231.%d.%d", third, fourth+1), fmt.Sprintf("10.231.%d.%d", third, fourth+2)
+	if out, _ := exec.Command("ip", "route", "get", peer).Output(); strings.Contains(string(out), " dev dvid") {
+		ts.Fatalf("%s is routed already (%s): a namespace of another test run is left", peer, strings.TrimSpace(string(out)))
+	}
+	name := fmt.Sprintf("devenv-id-%d", n)
+	hostIf, nsIf := fmt.Sprintf("dvid%dh", n), fmt.Sprintf("dvid%dn", n)
+	ip("netns", "add", name)
+	ts.Defer(func() {
+		// Deleting the namespace deletes its end of the pair, and with it the host's.
+		_ = exec.Command("ip", "link", "del", hostIf).Run()
+		_ = exec.Command("ip", "netns", "del", name).Run()
+	})
+	ip("link", "add", hostIf, "type", "veth", "peer", "name", nsIf)
+	ip("link", "set", nsIf, "netns", name)
+	ip("addr", "add", host+"/30", "dev", hostIf)
+	ip("link", "set", hostIf, "up")
+	ip("-n", name, "addr", "add", peer+"/30", "dev", nsIf)
+	ip("-n", name, "link", "set", nsIf, "up")
+	ip("-n", name, "link", "set", "lo", "up")
+	// Answers to a container go back through the host, which knows its bridge.
+	ip("-n", name, "route", "add", "default", "via", host)
+	return peer, "/var/run/netns/" + name
 }
 
 // waitFor polls cond for up to ten seconds.
