@@ -228,7 +228,7 @@ func ownershipFinding(ctx context.Context, eng ContainerEngine, p *Project, opt 
 	target := path.Join(mountPoint, probe)
 	var out bytes.Buffer
 	req := RunRequest(p, RunOptions{Cmd: []string{"touch", target}, Cwd: p.Spec.Root, Stdout: &out, Stderr: &out}, opt.GOOS)
-	req.GPUs = 0 // the probe is about files: an engine without GPUs has its own finding
+	req.GPUs = 0    // the probe is about files: an engine without GPUs has its own finding
 	req.Ports = nil // a running shell may hold them
 	req.Network = ""
 	req.Mounts = []engine.Mount{{Source: HostPathForEngine(dir, opt.GOOS), Target: mountPoint}}
