@@ -32,6 +32,9 @@ type EnvContainer struct {
 	Status  string    `json:"status"`
 	Created time.Time `json:"created"`
 	Project string    `json:"project"`
+	// Orphaned: a fresh container whose devenv is gone; nobody will remove it but
+	// `devenv clean`.
+	Orphaned bool `json:"orphaned,omitempty"`
 }
 
 // Running reports whether the container's process runs (or is paused or restarting).
@@ -55,7 +58,7 @@ func ListContainers(ctx context.Context, eng ContainerEngine, root string) ([]En
 			// one someone started from a devenv image (it inherits the image's labels).
 			continue
 		}
-		out = append(out, EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project})
+		out = append(out, EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project, Orphaned: Orphaned(c.Labels)})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
@@ -237,6 +240,8 @@ type CleanOptions struct {
 
 // CleanReport is what clean removed (or, in a dry run, would remove) and what it kept.
 type CleanReport struct {
+	// Orphans are the fresh containers whose devenv is gone, removed first.
+	Orphans []EnvContainer `json:"orphans"`
 	Removed []EnvImage     `json:"removed"`
 	Skipped []SkippedImage `json:"skipped"`
 	// Freed is the sum of the removed images' sizes; shared layers may make the real
@@ -261,12 +266,29 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 	} else if q.Root == "" {
 		return nil, errors.New("no project given: run clean in a project, or use --all")
 	}
+	rep := &CleanReport{Orphans: []EnvContainer{}, Removed: []EnvImage{}, Skipped: []SkippedImage{}, DryRun: opt.DryRun}
+	var errs []error
+	// Orphans first: the images they hold become free to go.
+	containers, err := ListContainers(ctx, eng, q.Root)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range containers {
+		if !c.Orphaned {
+			continue
+		}
+		if !opt.DryRun {
+			if err := eng.RemoveContainer(ctx, c.ID, true); err != nil {
+				errs = append(errs, fmt.Errorf("cannot remove the container %s: %w", c.Name, err))
+				continue
+			}
+		}
+		rep.Orphans = append(rep.Orphans, c)
+	}
 	images, err := ListImages(ctx, eng, q)
 	if err != nil {
 		return nil, err
 	}
-	rep := &CleanReport{Removed: []EnvImage{}, Skipped: []SkippedImage{}, DryRun: opt.DryRun}
-	var errs []error
 	for _, im := range images {
 		if im.Current && !opt.All {
 			continue

@@ -39,6 +39,10 @@ const (
 	// fresh environment's on_create ran for (hooks.go).
 	LabelHooks   = "dev.devenv.hooks"
 	LabelCreated = "dev.devenv.created"
+	// LabelClient names, on a fresh container, the devenv that waits for it (the
+	// machine's boot id, its pid and start time): `devenv ps` marks the container
+	// when that devenv is gone, and `devenv clean` removes it.
+	LabelClient = "dev.devenv.client"
 )
 
 // ImageTag is the content-addressed tag of a spec's image.

@@ -24,7 +24,7 @@ func runPersistent(ctx context.Context, eng ContainerEngine, p *Project, opt Run
 	if err != nil {
 		return 0, err
 	}
-	return eng.ExecAttached(ctx, engine.ExecRequest{
+	return execWithSignals(ctx, eng, opt.Signals, engine.ExecRequest{
 		Container: target,
 		Cmd:       req.Cmd,
 		Workdir:   req.Workdir,

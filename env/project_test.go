@@ -144,7 +144,7 @@ QUOTED = "say \"hi\" $HOME"
 		if !slices.Equal(req.Ports, []string{"8000:8000"}) {
 			t.Errorf("Ports = %q", req.Ports)
 		}
-		if !maps.Equal(req.Labels, p.containerLabels("run")) || req.Labels[LabelProject] != s.Root || req.Labels[LabelName] != "app" || req.Labels[LabelFingerprint] != p.Fingerprint || req.Labels[LabelVersion] != Version {
+		if !maps.Equal(req.Labels, runLabels(p)) || req.Labels[LabelClient] != ClientID() || req.Labels[LabelProject] != s.Root || req.Labels[LabelName] != "app" || req.Labels[LabelFingerprint] != p.Fingerprint || req.Labels[LabelVersion] != Version {
 			t.Errorf("Labels = %q", req.Labels)
 		}
 		if !strings.HasPrefix(req.Name, "devenv-app-") || len(req.Name) != len("devenv-app-")+6 {

@@ -98,7 +98,7 @@ func RunRequest(p *Project, opt RunOptions, goos string) engine.RunRequest {
 		Env:     env,
 		Mounts:  mounts,
 		Ports:   s.Ports,
-		Labels:  p.containerLabels("run"),
+		Labels:  runLabels(p),
 		TTY:     opt.TTY,
 		Stdin:   opt.Stdin,
 		Stdout:  opt.Stdout,

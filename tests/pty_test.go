@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,16 +27,18 @@ const ptyDeadline = 90 * time.Second
 // cmdPty runs a command on a pseudo-terminal, as a person at a terminal would, and
 // plays a dialog file against it:
 //
-//	pty [-exit=N] DIALOG CMD [ARGS...]
+//	pty [-exit=N|-anyexit] DIALOG CMD [ARGS...]
 //
 // Each dialog line is "expect REGEXP" (wait, with a deadline, for output matching it
 // after the previous match), "send TEXT" (type TEXT and Enter) or "host CMD" (run CMD
-// with sh on the host, as a person would in another terminal). The whole output is
+// with sh on the host, as a person would in another terminal) or "hangup WITHIN"
+// (close the terminal; the command must then exit within WITHIN). The whole output is
 // saved to $WORK/pty.out. After the command ends, its exit status must be N (default 0)
 // and the terminal's modes must be what they were before it started.
 func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("pty", flag.ContinueOnError)
 	wantExit := fs.Int("exit", 0, "expected exit status")
+	anyExit := fs.Bool("anyexit", false, "any exit status (a wrapper's, as su's)")
 	if err := fs.Parse(args); err != nil || fs.NArg() < 2 {
 		ts.Fatalf("usage: pty [-exit=N] DIALOG CMD [ARGS...]")
 	}
@@ -62,6 +65,7 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	var mu sync.Mutex
 	var out bytes.Buffer
 	readDone := make(chan struct{})
+	var closing atomic.Bool // the reader stops, so that a hang-up can close the terminal
 	go func() {
 		defer close(readDone)
 		buf := make([]byte, 4096)
@@ -75,7 +79,7 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 			for range bytes.Count(buf[:n], []byte("\x1b[6n")) {
 				_, _ = ptmx.Write([]byte("\x1b[1;1R"))
 			}
-			if err != nil {
+			if err != nil || closing.Load() {
 				return
 			}
 		}
@@ -87,6 +91,8 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	defer saveOutput()
 
+	var hungUp time.Time
+	var hangupWithin time.Duration
 	pos := 0
 	for _, line := range dialog {
 		verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
@@ -120,6 +126,18 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 			if out, err := sh.CombinedOutput(); err != nil {
 				ts.Fatalf("pty: host %q: %v: %s", arg, err, out)
 			}
+		case "hangup":
+			// hangup WITHIN: close the terminal, as a closed window or a dropped
+			// ssh session does; the command must exit within WITHIN (a Go duration).
+			within, err := time.ParseDuration(arg)
+			ts.Check(err)
+			// A read in progress would keep the terminal open: wake the reader
+			// with a byte from the other side, and let it stop.
+			closing.Store(true)
+			_, _ = tty.Write([]byte("\n"))
+			<-readDone
+			hungUp, hangupWithin = time.Now(), within
+			ptmx.Close()
 		case "", "#":
 		default:
 			ts.Fatalf("pty dialog: unknown verb %q", verb)
@@ -142,8 +160,17 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	} else if runErr != nil {
 		ts.Fatalf("pty: %v", runErr)
 	}
-	if (code == *wantExit) == neg {
+	if (code == *wantExit || *anyExit) == neg {
 		ts.Fatalf("pty: exit status %d, want %d; output:\n%s", code, *wantExit, out.String())
+	}
+	if !hungUp.IsZero() {
+		// A hung-up terminal has no modes left to compare.
+		took := time.Since(hungUp)
+		ts.Logf("pty: %s exited %s after the hang-up", fs.Arg(1), took.Round(time.Millisecond))
+		if took > hangupWithin {
+			ts.Fatalf("pty: %s took %s to exit after the hang-up, want at most %s", fs.Arg(1), took.Round(time.Millisecond), hangupWithin)
+		}
+		return
 	}
 	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	ts.Check(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,7 +48,14 @@ type factory struct {
 	// devenv; forwardSignals switches them there.
 	signals        chan os.Signal
 	forwardSignals func(bool)
+	// hangup reports that the terminal is gone (a read or write on it failed): it
+	// ends devenv as a SIGHUP does.
+	hangup func()
 }
+
+// hangupGrace is how long the command in the container has, after a hang-up, to end
+// on its own (a shell saves its history) before its container is stopped.
+const hangupGrace = time.Second
 
 func run(args []string) int {
 	ios := iostreams.System()
@@ -57,11 +65,31 @@ func run(args []string) int {
 	// Signals become a context cancel here and nowhere else; while a container runs
 	// they are handed to it instead, so it decides how to end.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	forward := make(chan os.Signal, 4)
 	var forwarding atomic.Bool
 	go func() {
 		for s := range sigs {
+			if s == syscall.SIGHUP {
+				// The terminal is gone (a closed tab, a dropped ssh session, a
+				// logout): end as `exit` would. The command in the container gets
+				// the hang-up, as on a real terminal, and its container is stopped
+				// (and so removed) if it is still there a moment later. A hang-up
+				// often comes twice (the kernel and the shell): the first counts.
+				if !interrupted.CompareAndSwap(0, int32(syscall.SIGHUP)) {
+					continue
+				}
+				if forwarding.Load() {
+					select {
+					case forward <- s:
+					default:
+					}
+					time.AfterFunc(hangupGrace, cancel)
+					continue
+				}
+				cancel()
+				continue
+			}
 			if forwarding.Load() {
 				forward <- s
 				continue
@@ -80,6 +108,12 @@ func run(args []string) int {
 		io:             ios,
 		signals:        forward,
 		forwardSignals: forwarding.Store,
+		hangup: func() {
+			select {
+			case sigs <- syscall.SIGHUP:
+			default:
+			}
+		},
 	}
 	f.newEngine = func() (env.Engine, error) {
 		d, err := engine.Connect(f.engineContext)
@@ -94,6 +128,10 @@ func run(args []string) int {
 
 // exitCode prints err for a person and picks the exit status.
 func exitCode(err error, ios *iostreams.IOStreams) int {
+	if interrupted.Load() == int32(syscall.SIGHUP) {
+		// Hung up: whatever the command said, it went to a terminal that is gone.
+		return 128 + int(syscall.SIGHUP)
+	}
 	if err == nil {
 		return exitOK
 	}

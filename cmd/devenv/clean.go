@@ -57,6 +57,9 @@ func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 	if opts.dryRun {
 		verb = "would remove"
 	}
+	for _, c := range rep.Orphans {
+		fmt.Fprintf(opts.io.Out, "%s container %s (its devenv is gone)\n", verb, c.Name)
+	}
 	for _, im := range rep.Removed {
 		line := fmt.Sprintf("%s %s (%s)", verb, imageLabel(im), env.FormatSize(im.Size))
 		if opts.all {
@@ -68,6 +71,8 @@ func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 		fmt.Fprintf(opts.io.ErrOut, "kept %s: %s\n", imageLabel(s.EnvImage), s.Reason)
 	}
 	switch {
+	case len(rep.Removed) == 0 && len(rep.Orphans) > 0:
+		// The containers are listed above; no image to add.
 	case len(rep.Removed) == 0 && opts.all:
 		fmt.Fprintln(opts.io.ErrOut, "no devenv images to remove")
 	case len(rep.Removed) == 0:

@@ -53,6 +53,10 @@ func psRun(ctx context.Context, eng env.Engine, opts *psOptions) error {
 	now := opts.now()
 	return printListing(opts.io, listing{json: opts.json, all: opts.all, header: []string{"NAME", "IMAGE", "STATUS", "CREATED"}, none: none}, list,
 		func(c env.EnvContainer) ([]string, string) {
-			return []string{c.Name, c.Image, c.Status, ago(now, c.Created)}, c.Project
+			status := c.Status
+			if c.Orphaned {
+				status += " (devenv gone: devenv clean)"
+			}
+			return []string{c.Name, c.Image, status, ago(now, c.Created)}, c.Project
 		})
 }

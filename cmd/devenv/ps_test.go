@@ -33,7 +33,7 @@ func container(id, root, state string, age time.Duration) engine.Container {
 		status = "Exited (137) 2 minutes ago"
 	}
 	return engine.Container{ID: id + "0123456789", Name: "devenv-" + id, Image: "devenv/" + id + ":abc", State: state, Status: status,
-		Created: testNow.Add(-age), Labels: map[string]string{env.LabelProject: root, env.LabelContainer: "run"}}
+		Created: testNow.Add(-age), Labels: map[string]string{env.LabelProject: root, env.LabelContainer: "run", env.LabelClient: env.ClientID()}}
 }
 
 // psWithClock hooks a command's runF to fix its clock, then runs the real command.

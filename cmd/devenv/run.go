@@ -113,6 +113,8 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 		sizeCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		runOpts.Resize = opts.io.WatchSize(sizeCtx)
+		runOpts.Stdin = ttyIn{opts.io.In, f.hangup}
+		runOpts.Stdout = ttyOut{opts.io.Out, f.hangup}
 	}
 	// From here the container decides how a Ctrl-C or a SIGTERM ends it.
 	f.forwardSignals(true)
