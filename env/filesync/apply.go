@@ -2,6 +2,7 @@ package filesync
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -91,7 +91,14 @@ func (s *Syncer) push(ctx context.Context, paths []string) error {
 	pr, pw := io.Pipe()
 	sent := map[string]Entry{}
 	go func() {
-		pw.CloseWithError(s.writeTar(pw, paths, sent))
+		// Big writes: the engine's API reads the stream in large chunks, and a pipe
+		// write per tar header would make many small HTTP chunks.
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		err := s.writeTar(bw, paths, sent)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
 	}()
 	err := s.remote.Push(ctx, pr)
 	pr.CloseWithError(errors.New("push ended"))
@@ -290,5 +297,3 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 		}
 	}
 }
-
-var _ = strings.HasPrefix
