@@ -46,7 +46,7 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 	if os.Getuid() != 0 {
 		ts.Fatalf("a second dockerd needs root")
 	}
-	for _, bin := range []string{"dockerd", "unshare", "docker"} {
+	for _, bin := range []string{"dockerd", "unshare", "docker", "ip"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
 		}
