@@ -82,6 +82,7 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		pw.CloseWithError(WriteBuildContext(pw, p.Spec, p.Dockerfile))
 	}()
 	defer pr.Close()
+	progress, watch := watchNoSpace(orDiscard(opt.Progress))
 	err = eng.Build(ctx, engine.BuildRequest{
 		Context:    pr,
 		Dockerfile: DockerfilePath,
@@ -90,12 +91,12 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		BuildArgs:  proxyBuildArgs(),
 		Secrets:    secrets,
 		BuildKit:   opt.Info.BuildKit,
-		Progress:   orDiscard(opt.Progress),
+		Progress:   progress,
 		Plain:      opt.Plain,
 		Platform:   p.Spec.Platform,
 	})
 	if err != nil {
-		return false, explainBuildError(err, p)
+		return false, DiskFull(ctx, eng, explainBuildError(err, p), watch.seen)
 	}
 	return true, nil
 }

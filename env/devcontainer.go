@@ -110,7 +110,7 @@ func WriteDevcontainer(s *Spec, force bool) ([]string, error) {
 	}
 	var written []string
 	for _, f := range files {
-		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
+		if err := WriteFileAtomic(f.path, f.data, 0o644); err != nil {
 			return written, fmt.Errorf("cannot write %s: %w", f.path, err)
 		}
 		written = append(written, f.path)

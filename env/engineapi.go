@@ -75,6 +75,13 @@ type ArchiveEngine interface {
 	CopyFrom(ctx context.Context, container, path string) (io.ReadCloser, error)
 }
 
+// CacheEngine lists and prunes the build cache, which keeps a removed image's
+// layers on the engine's disk.
+type CacheEngine interface {
+	BuildCache(ctx context.Context) ([]engine.CacheRecord, error)
+	PruneBuildCache(ctx context.Context, id string) (int64, error)
+}
+
 // Engine is a whole container engine: what every command is handed.
 type Engine interface {
 	InfoEngine
@@ -84,4 +91,5 @@ type Engine interface {
 	VolumeEngine
 	RegistryEngine
 	ArchiveEngine
+	CacheEngine
 }

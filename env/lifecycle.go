@@ -246,8 +246,12 @@ type CleanReport struct {
 	Skipped []SkippedImage `json:"skipped"`
 	// Freed is the sum of the removed images' sizes; shared layers may make the real
 	// gain smaller.
-	Freed  int64 `json:"freed"`
-	DryRun bool  `json:"dry_run"`
+	Freed int64 `json:"freed"`
+	// CacheFreed is what pruning the build cache of devenv's steps whose images are
+	// gone freed (or, in a dry run, would free): a removed image's layers stay on the
+	// engine's disk in that cache.
+	CacheFreed int64 `json:"build_cache_freed"`
+	DryRun     bool  `json:"dry_run"`
 }
 
 // SkippedImage is an image clean kept, and why.
@@ -322,7 +326,38 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 		rep.Removed = append(rep.Removed, im)
 		rep.Freed += im.Size
 	}
-	return rep, errors.Join(errs...)
+	freed, err := pruneBuildCache(ctx, eng, opt.DryRun)
+	if err != nil && ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	rep.CacheFreed = freed
+	return rep, errors.Join(append(errs, err)...)
+}
+
+// pruneBuildCache removes the build cache records of devenv's steps that no image and
+// no build holds (their image was removed), and returns what that freed. An engine
+// without a build cache (Podman) has nothing to prune.
+func pruneBuildCache(ctx context.Context, eng Engine, dryRun bool) (int64, error) {
+	records, err := eng.BuildCache(ctx)
+	if err != nil {
+		return 0, nil // listing the cache is best effort: images were what was asked
+	}
+	var freed int64
+	for _, r := range records {
+		if r.InUse || r.Shared || r.Type != "regular" || !devenvCacheStep(r.Description) {
+			continue
+		}
+		if dryRun {
+			freed += r.Size
+			continue
+		}
+		n, err := eng.PruneBuildCache(ctx, r.ID)
+		if err != nil {
+			return freed, fmt.Errorf("cannot prune build cache record %s: %w", r.ID, err)
+		}
+		freed += n
+	}
+	return freed, nil
 }
 
 // Plural is one when n is 1, else many: the one choice of word form for a count.

@@ -72,7 +72,7 @@ func pullIfMissing(ctx context.Context, eng Engine, p *Project, opt BuildOptions
 			p.Spec.Image, strings.Join(p.Spec.ImageIgnores, ", "), ConfigFile)
 	}
 	if err := eng.PullImage(ctx, p.Spec.Image, out); err != nil {
-		return ExplainRegistryError(err)
+		return DiskFull(ctx, eng, ExplainRegistryError(err), false)
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ command -v rpm >/dev/null 2>&1 || need_packages+=(rpm)
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 command -v file >/dev/null 2>&1 || need_packages+=(file)
 command -v unzip >/dev/null 2>&1 || need_packages+=(unzip)
+# The hang-up tests (tests/hangup_test.go) close a tmux session under devenv; the
+# full-disk ones mount tmpfs (util-linux) and give a second dockerd a bridge (ip).
+command -v tmux >/dev/null 2>&1 || need_packages+=(tmux)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -67,6 +67,9 @@ func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 		}
 		fmt.Fprintln(opts.io.Out, line)
 	}
+	if rep.CacheFreed > 0 {
+		fmt.Fprintf(opts.io.Out, "%s %s of build cache of devenv's removed images\n", verb, env.FormatSize(rep.CacheFreed))
+	}
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(opts.io.ErrOut, "kept %s: %s\n", imageLabel(s.EnvImage), s.Reason)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -49,7 +48,7 @@ func dockerfileRun(opts *dockerfileOptions) error {
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(opts.dir, out) // -C DIR: as if started there
 	}
-	if err := os.WriteFile(out, []byte(p.Dockerfile), 0o644); err != nil {
+	if err := env.WriteFileAtomic(out, []byte(p.Dockerfile), 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", opts.output, err)
 	}
 	fmt.Fprintf(opts.io.ErrOut, "wrote %s\n", out)

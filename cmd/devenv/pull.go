@@ -28,5 +28,5 @@ func pullRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {
 	if _, err := eng.Ping(ctx); err != nil {
 		return err
 	}
-	return env.Pull(ctx, eng, ref, registryProgress(opts.io, opts.progress))
+	return env.DiskFull(ctx, eng, env.Pull(ctx, eng, ref, registryProgress(opts.io, opts.progress)), false)
 }

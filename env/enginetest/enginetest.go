@@ -50,6 +50,7 @@ type Engine struct {
 	madeCtrs   int              // for the IDs of containers made: c1, c2, ...
 	remote     bool             // SetRemote: bind mounts are refused
 	arch       archive
+	cache      []engine.CacheRecord // SetBuildCache
 
 	calls    []Call
 	builds   []engine.BuildRequest

@@ -1,0 +1,136 @@
+//go:build linux
+
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Commands of the full-disk scripts: an engine whose data root is small, and a small
+// project disk.
+func init() {
+	scriptCmds["smallengine"] = cmdSmallEngine
+	scriptCmds["smalldisk"] = cmdSmallDisk
+}
+
+// smallengine SIZE: a second dockerd whose data root is a tmpfs of SIZE (as mount's
+// size=, e.g. 300m), with its own exec root, pid file, socket and bridge (no iptables
+// rules), started in a mount namespace of its own, busybox:devenv loaded into it. It
+// sets SMALL_HOST (its unix:// socket). Everything goes when the script ends.
+func cmdSmallEngine(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: smallengine SIZE")
+	}
+	if os.Getuid() != 0 {
+		ts.Fatalf("a second dockerd needs root")
+	}
+	for _, bin := range []string{"dockerd", "unshare", "docker", "ip"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
+		}
+	}
+	dir, err := os.MkdirTemp("", "devenv-small-engine-")
+	ts.Check(err)
+	data := filepath.Join(dir, "data")
+	ts.Check(os.Mkdir(data, 0o711))
+	// The tmpfs is mounted here, not only in the engine's namespace, so that devenv
+	// sees the engine's data root as the engine does.
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[0], "devenv-small-engine", data).CombinedOutput(); err != nil {
+		ts.Fatalf("mount a tmpfs of %s: %v: %s", args[0], err, out)
+	}
+	bridge := smallBridge(ts)
+	sock := filepath.Join(dir, "small.sock")
+	pidfile := filepath.Join(dir, "dockerd.pid")
+	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
+	ts.Check(err)
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "dockerd",
+		"--data-root", data, "--exec-root", filepath.Join(dir, "exec"), "--pidfile", pidfile,
+		"-H", "unix://"+sock, "--bridge="+bridge, "--iptables=false", "--ip6tables=false", "--ip-masq=false")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	ts.Check(cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	ts.Defer(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+		// The engine's own mounts lived in its namespace; the tmpfs is ours.
+		for i := 0; i < 50 && exec.Command("umount", data).Run() != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+		_ = os.RemoveAll(dir)
+	})
+	host := "unix://" + sock
+	deadline := time.Now().Add(60 * time.Second)
+	for exec.Command("docker", "-H", host, "version").Run() != nil {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
+			ts.Fatalf("the small engine did not answer within 60 s:\n%s", log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	load := exec.Command("sh", "-c", `docker save busybox:devenv | docker -H "$1" load -q`, "sh", host)
+	if out, err := load.CombinedOutput(); err != nil {
+		ts.Fatalf("loading busybox:devenv into the small engine: %v: %s", err, out)
+	}
+	ts.Setenv("SMALL_HOST", host)
+}
+
+// smallBridge makes a bridge for the small engine on a /24 no interface uses, and
+// removes it when the script ends.
+func smallBridge(ts *testscript.TestScript) string {
+	used, _ := exec.Command("ip", "-4", "-o", "addr").Output()
+	for n := 100 + os.Getpid()%50; n < 200; n++ {
+		subnet := fmt.Sprintf("10.214.%d.", n)
+		if bytes.Contains(used, []byte(subnet)) {
+			continue
+		}
+		name := fmt.Sprintf("dvfull%d", n)
+		if out, err := exec.Command("ip", "link", "add", "name", name, "type", "bridge").CombinedOutput(); err != nil {
+			if bytes.Contains(out, []byte("exists")) {
+				continue
+			}
+			ts.Fatalf("ip link add %s: %v: %s", name, err, out)
+		}
+		ts.Defer(func() { _ = exec.Command("ip", "link", "del", name).Run() })
+		for _, a := range [][]string{{"addr", "add", subnet + "1/24", "dev", name}, {"link", "set", name, "up"}} {
+			if out, err := exec.Command("ip", a...).CombinedOutput(); err != nil {
+				ts.Fatalf("ip %v: %v: %s", a, err, out)
+			}
+		}
+		return name
+	}
+	ts.Fatalf("no free 10.214.N.0/24 for the small engine's bridge")
+	return ""
+}
+
+// smalldisk DIR SIZE: mount a tmpfs of SIZE at DIR (made if missing), unmounted when
+// the script ends.
+func cmdSmallDisk(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: smalldisk DIR SIZE")
+	}
+	if os.Getuid() != 0 {
+		ts.Fatalf("mounting a small disk needs root")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[1], "devenv-small-disk", dir).CombinedOutput(); err != nil {
+		ts.Fatalf("mount a tmpfs of %s at %s: %v: %s", args[1], dir, err, strings.TrimSpace(string(out)))
+	}
+	ts.Defer(func() { _ = exec.Command("umount", "-l", dir).Run() })
+}
