@@ -45,18 +45,19 @@ func versionCheckRun(ctx context.Context, opts *versionOptions, client *http.Cli
 }
 
 // stampNote is what the release build stamped besides the version: " (commit
-// 1a2b3c4, built 2026-11-25T10:00:00Z)", or nothing for a build from source.
+// 0123456789ab, 2026-11-25T10:00:00Z)", the commit and its date, or nothing for a
+// build from source.
 func stampNote(commit, date string) string {
 	if len(commit) > 12 {
 		commit = commit[:12]
 	}
 	switch {
 	case commit != "" && date != "":
-		return fmt.Sprintf(" (commit %s, built %s)", commit, date)
+		return fmt.Sprintf(" (commit %s, %s)", commit, date)
 	case commit != "":
 		return fmt.Sprintf(" (commit %s)", commit)
 	case date != "":
-		return fmt.Sprintf(" (built %s)", date)
+		return fmt.Sprintf(" (%s)", date)
 	}
 	return ""
 }

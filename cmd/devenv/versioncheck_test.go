@@ -46,7 +46,7 @@ func TestVersionCheckDown(t *testing.T) {
 }
 
 func TestStampNote(t *testing.T) {
-	if got := stampNote("0123456789abcdef", "2026-11-25T10:00:00Z"); got != " (commit 0123456789ab, built 2026-11-25T10:00:00Z)" {
+	if got := stampNote("0123456789abcdef", "2026-11-25T10:00:00Z"); got != " (commit 0123456789ab, 2026-11-25T10:00:00Z)" {
 		t.Errorf("got %q", got)
 	}
 	if got := stampNote("", ""); got != "" {
