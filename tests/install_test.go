@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/devenv/devenv/env"
 )
 
 // The install scripts (install_*.txtar) run against the files scripts/release.sh
@@ -146,7 +148,8 @@ func cmdReleaseServe(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // TestInstallPs1 checks install.ps1 by its text only: there is no PowerShell here. It
-// must ask for the files install.sh asks for and refuse a checksum mismatch.
+// must read the release page install.sh and `devenv version --check` read, ask for the
+// files install.sh asks for, and refuse a checksum mismatch.
 func TestInstallPs1(t *testing.T) {
 	b, err := os.ReadFile("../scripts/install.ps1")
 	if err != nil {
@@ -157,8 +160,12 @@ func TestInstallPs1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One release page for the two scripts and `devenv version --check`.
+	if got := defaultBaseURL(t, string(sh)); got != env.ReleaseBaseURL {
+		t.Errorf("install.sh's DEFAULT_BASE_URL %s, env.ReleaseBaseURL %s", got, env.ReleaseBaseURL)
+	}
 	for _, want := range []string{
-		"$DefaultBaseUrl = '" + defaultBaseURL(t, string(sh)) + "'",
+		"$DefaultBaseUrl = '" + env.ReleaseBaseURL + "'",
 		"$env:DEVENV_BASE_URL",
 		`"$BaseUrl/checksums.txt"`,
 		`$Archive = "devenv_windows_$Arch.zip"`,
