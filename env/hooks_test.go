@@ -229,7 +229,7 @@ func TestHooksPersistent(t *testing.T) {
 
 // SIGINT, which docker-init passes to the script alone, ends a hanging hook at once.
 func TestHookScriptInterrupt(t *testing.T) {
-	argv := wrapHooks(keyHooks("on_start", []string{"echo ready; exec sleep 5"}), []string{"echo", "never"})
+	argv := wrapHooks(keyHooks("on_start", []string{"echo ready; exec sleep 60"}), []string{"echo", "never"})
 	c := exec.Command(argv[0], argv[1:]...)
 	stderr, err := c.StderrPipe()
 	if err != nil {
@@ -246,7 +246,10 @@ func TestHookScriptInterrupt(t *testing.T) {
 	_ = c.Process.Signal(syscall.SIGINT)
 	err = c.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 || time.Since(start) > 2*time.Second {
+	// The hook sleeps 60 s: ending well before that shows the signal ended it, not the
+	// sleep (a shell defers traps until its foreground command ends). The user-facing
+	// "at once" is proven end-to-end in hooks_interrupt.txtar; 10 s here cannot flake.
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 || time.Since(start) > 10*time.Second {
 		t.Errorf("ended with %v after %s, want status 130 at once", err, time.Since(start))
 	}
 }

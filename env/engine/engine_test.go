@@ -127,7 +127,9 @@ func noSessionGoroutines(t *testing.T) {
 	t.Helper()
 	marks := []string{"moby/buildkit/session", "google.golang.org/grpc", "golang.org/x/net/http2"}
 	var left []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	// A poll that ends as soon as the goroutines are gone; the deadline is long so a
+	// loaded machine cannot fail it.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]
 		left = left[:0]
@@ -229,6 +231,8 @@ func TestBuildSecrets(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("want context.Canceled, got %v\n%s", err, p)
 		}
+		// The step sleeps 60 s: returning well before that is the behaviour asserted
+		// (the build was cancelled, not waited out), not a speed.
 		if took := time.Since(start); took > 40*time.Second {
 			t.Errorf("the cancelled build took %v to return", took)
 		}

@@ -85,20 +85,19 @@ func TestContainerLifecycle(t *testing.T) {
 		t.Errorf("after restart: %+v", list)
 	}
 
-	// stop returns once the self-removing container is gone.
-	start := time.Now()
+	// stop returns once the self-removing container is gone. What is asserted is that
+	// behaviour, not how long it took: no user is promised a time here, and a bound (10 s)
+	// failed once at 10.2 s on a loaded 2-core machine.
 	if err := d.StopContainer(ctx, c.ID, 2*time.Second); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
 	if list, _ := d.Containers(ctx, labels); len(list) != 0 {
 		t.Errorf("listed after stop: %+v", list)
 	}
-	if time.Since(start) > 10*time.Second {
-		t.Errorf("stop took %s", time.Since(start))
-	}
+	// Only a guard against a Run that never returns: generous, it bounds nothing.
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Error("Run did not return after the container was stopped")
 	}
 	// Acting on a container that is gone is no error.
@@ -169,6 +168,8 @@ func TestDetailsUnreachable(t *testing.T) {
 	if !errors.As(err, &un) || un.Endpoint != "unix:///nonexistent/docker.sock" {
 		t.Errorf("Details = %v, want *UnreachableError naming the endpoint", err)
 	}
+	// A promise to users: an engine that cannot be reached is reported within 2 s
+	// (docs/RELIABILITY.md); the test allows 1 s more for a loaded machine.
 	if time.Since(start) > 3*time.Second {
 		t.Errorf("took %s to fail", time.Since(start))
 	}
