@@ -47,7 +47,7 @@ func cmdSmallEngine(ts *testscript.TestScript, neg bool, args []string) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[0], "devenv-small-engine", data).CombinedOutput(); err != nil {
 		ts.Fatalf("mount a tmpfs of %s: %v: %s", args[0], err, out)
 	}
-	bridge := smallBridge(ts)
+	bridge := engineBridge(ts, "dvfull", 214, 100, 200, "small engine")
 	sock := filepath.Join(dir, "small.sock")
 	pidfile := filepath.Join(dir, "dockerd.pid")
 	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
@@ -90,16 +90,18 @@ func cmdSmallEngine(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("SMALL_HOST", host)
 }
 
-// smallBridge makes a bridge for the small engine on a /24 no interface uses, and
-// removes it when the script ends.
-func smallBridge(ts *testscript.TestScript) string {
+// engineBridge makes a bridge of its own for a second engine the test starts, on a
+// 10.OCTET.N.0/24 no interface uses (N from first to last), and removes it when the
+// script ends. A second dockerd with --bridge=none would delete the host's docker0 (the
+// first engine's): moby removes the default bridge when bridging is disabled.
+func engineBridge(ts *testscript.TestScript, prefix string, octet, first, last int, what string) string {
 	used, _ := exec.Command("ip", "-4", "-o", "addr").Output()
-	for n := 100 + os.Getpid()%50; n < 200; n++ {
-		subnet := fmt.Sprintf("10.214.%d.", n)
+	for n := first + os.Getpid()%50; n < last; n++ {
+		subnet := fmt.Sprintf("10.%d.%d.", octet, n)
 		if bytes.Contains(used, []byte(subnet)) {
 			continue
 		}
-		name := fmt.Sprintf("dvfull%d", n)
+		name := fmt.Sprintf("%s%d", prefix, n)
 		if out, err := exec.Command("ip", "link", "add", "name", name, "type", "bridge").CombinedOutput(); err != nil {
 			if bytes.Contains(out, []byte("exists")) {
 				continue
@@ -114,7 +116,7 @@ func smallBridge(ts *testscript.TestScript) string {
 		}
 		return name
 	}
-	ts.Fatalf("no free 10.214.N.0/24 for the small engine's bridge")
+	ts.Fatalf("no free 10.%d.N.0/24 for the %s's bridge", octet, what)
 	return ""
 }
 

@@ -58,7 +58,7 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 	hide := filepath.Dir(ts.Getenv("WORK"))
 	// A bridge of its own (build steps and containers need one; the host's docker0 is
 	// the first engine's), on a free 10.213.N.0/24, removed at the end.
-	bridge := remoteBridge(ts)
+	bridge := engineBridge(ts, "dvsync", 213, 200, 255, "second engine")
 	script := fmt.Sprintf(`mount -t tmpfs devenv-hide %q && exec dockerd --data-root %q --exec-root %q --pidfile %q -H %q --bridge=%s --iptables=false --ip6tables=false --ip-masq=false`,
 		hide, filepath.Join(dir, "data"), filepath.Join(dir, "exec"), filepath.Join(dir, "dockerd.pid"), "unix://"+sock, bridge)
 	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
@@ -97,34 +97,6 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("REMOTE_HOST", host)
 	ts.Setenv("REMOTE_DIR", dir)
 	ts.Setenv("REMOTE_DATA", filepath.Join(dir, "data"))
-}
-
-// remoteBridge makes a bridge for the second engine on a /24 no interface uses, and
-// removes it when the script ends.
-func remoteBridge(ts *testscript.TestScript) string {
-	used, _ := exec.Command("ip", "-4", "-o", "addr").Output()
-	for n := 200 + os.Getpid()%50; n < 255; n++ {
-		subnet := fmt.Sprintf("10.213.%d.", n)
-		if bytes.Contains(used, []byte(subnet)) {
-			continue
-		}
-		name := fmt.Sprintf("dvsync%d", n)
-		if out, err := exec.Command("ip", "link", "add", "name", name, "type", "bridge").CombinedOutput(); err != nil {
-			if bytes.Contains(out, []byte("exists")) {
-				continue
-			}
-			ts.Fatalf("ip link add %s: %v: %s", name, err, out)
-		}
-		ts.Defer(func() { _ = exec.Command("ip", "link", "del", name).Run() })
-		for _, args := range [][]string{{"addr", "add", subnet + "1/24", "dev", name}, {"link", "set", name, "up"}} {
-			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				ts.Fatalf("ip %v: %v: %s", args, err, out)
-			}
-		}
-		return name
-	}
-	ts.Fatalf("no free 10.213.N.0/24 for the second engine's bridge")
-	return ""
 }
 
 // killRemote signals every process whose command line names the engine's directory:
