@@ -19,7 +19,7 @@ type initOptions struct {
 func newInitCmd(f *factory, runF func(*initOptions) error) *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "write a devenv.toml for this project, for the stack its files show",
+		Usage:     "write a devenv.toml for this project, for the stacks its files show, saying what it found (--dry-run: print it)",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace an existing devenv.toml"},
