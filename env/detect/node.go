@@ -193,6 +193,11 @@ func nodeManager(p *Probe, dir string, pj *packageJSON, st *Stack) (manager, err
 	// What it fetches stays in COREPACK_HOME (templates/node.tmpl), readable by the host
 	// user at run time.
 	corepack := "corepack enable && "
+	if version != "" && (name == "pnpm" || name == "yarn") {
+		// corepack fetches the release with a 10 s connect timeout and no retry of its own:
+		// on a slow or busy network the install failed for want of a second try.
+		corepack += "{ corepack install || { sleep 3; corepack install; } || { sleep 10; corepack install; }; } && "
+	}
 	switch name {
 	case "npm":
 		m.install = "npm install"
