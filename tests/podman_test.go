@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -26,6 +27,9 @@ func init() {
 	scriptCmds["podmanup"] = cmdPodmanUp
 	scriptCmds["podmancli"] = cmdPodmanCLI
 }
+
+// podmanMu is held by the script whose Podman service uses podmanStorage.
+var podmanMu sync.Mutex
 
 // podmanStorage is where the test's Podman keeps its images, outside the checkout
 // and kept between runs, so that the base image is loaded once: the first run pays.
@@ -68,6 +72,10 @@ func podman(ts *testscript.TestScript, args ...string) *exec.Cmd {
 // Podman socket given to a group does, so `asuser` reaches it. At script end the
 // script's containers and images are removed from it and the service stopped.
 func cmdPodmanUp(ts *testscript.TestScript, neg bool, args []string) {
+	// One script at a time on the shared storage: two Podman services on one storage
+	// race on its overlay layers ("merged: no such file or directory").
+	podmanMu.Lock()
+	ts.Defer(podmanMu.Unlock)
 	if neg || len(args) > 1 {
 		ts.Fatalf("usage: podmanup [SOCKET]")
 	}
