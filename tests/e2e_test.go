@@ -56,9 +56,28 @@ func testMain(m *testing.M) int {
 	engineErr = checkEngine()
 	if engineErr == nil {
 		setUpTestUser()
-		defer removeTestImages()
+		runLock := holdRunLock()
+		defer removeTestImages(runLock)
 	}
 	return m.Run()
+}
+
+// runLockPath is shared by every test binary of this repository on the machine: each
+// holds it shared while it runs, so that the one that ends last removes the images.
+const runLockPath = "/tmp/devenv-e2e-run.lock"
+
+// holdRunLock takes runLockPath shared; nil when it cannot be opened.
+func holdRunLock() *os.File {
+	f, err := os.OpenFile(runLockPath, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil
+	}
+	_ = os.Chmod(runLockPath, 0o666)
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		f.Close()
+		return nil
+	}
+	return f
 }
 
 // checkEngine makes sure an engine answers and holds the base image the scripts use.
@@ -95,9 +114,16 @@ func setUpTestUser() {
 	testUserGID, _ = strconv.Atoi(u.Gid)
 }
 
-// removeTestImages removes the images the scripts built; every script names its
-// project e2e-*.
-func removeTestImages() {
+// removeTestImages removes the images the scripts built (every script names its
+// project e2e-*), unless another test binary still runs: removing its images under
+// it would fail its scripts, and it removes them itself when it ends.
+func removeTestImages(runLock *os.File) {
+	if runLock != nil {
+		defer runLock.Close()
+		if syscall.Flock(int(runLock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			return
+		}
+	}
 	out, err := exec.Command("docker", "images", "-q", "--filter", "reference=devenv/e2e-*").Output()
 	if err != nil {
 		return

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -76,6 +77,11 @@ func cmdPodmanUp(ts *testscript.TestScript, neg bool, args []string) {
 	// race on its overlay layers ("merged: no such file or directory").
 	podmanMu.Lock()
 	ts.Defer(podmanMu.Unlock)
+	// ... and one test binary at a time, for helpers and people run packages side by side.
+	lock, err := os.OpenFile("/tmp/devenv-e2e-podman.lock", os.O_RDWR|os.O_CREATE, 0o666)
+	ts.Check(err)
+	ts.Check(syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	ts.Defer(func() { lock.Close() })
 	if neg || len(args) > 1 {
 		ts.Fatalf("usage: podmanup [SOCKET]")
 	}
