@@ -37,6 +37,7 @@ type Config struct {
 	Env          map[string]string
 	Watch        bool            // shell watches the inputs as `devenv shell --watch` does
 	Persistent   bool            // one warm container per project and image, entered with exec
+	Spare        *bool           // the next command's container started ahead (spare.go); nil: unset
 	OnChange     string          // what a watching shell does after a rebuild
 	Services     []ServiceConfig // [services.NAME] tables, sorted by name
 	Image        string          // a prebuilt environment pulled from a registry instead of built
@@ -254,6 +255,7 @@ var configFields = map[string]fieldDecoder{
 	"on_start":            commandsField(func(c *Config) *[]string { return &c.OnStart }),
 	"watch":               boolField(func(c *Config) *bool { return &c.Watch }),
 	"persistent":          boolField(func(c *Config) *bool { return &c.Persistent }),
+	"spare":               decodeSpare,
 	"trust_host_ca":       decodeTrustHostCA,
 	"mounts":              decodeMounts,
 	"identity":            decodeIdentity,

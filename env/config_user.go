@@ -28,6 +28,8 @@ type UserConfig struct {
 	Shell string
 	// Mounts are default mounts, in devenv.toml's mounts syntax.
 	Mounts []string
+	// Spare is spare = true|false: the user's default for spares (spare.go).
+	Spare  *bool
 	places keyPlaces
 }
 
@@ -47,6 +49,10 @@ var userConfigFields = map[string]func(d decoder, u *UserConfig, key string, v a
 		if u.Shell, err = d.str(key, v); err == nil && !userShellRe.MatchString(u.Shell) {
 			err = d.errf(key, "shell %q must be one program name or path, like shell = \"zsh\"", u.Shell)
 		}
+		return err
+	},
+	"spare": func(d decoder, u *UserConfig, key string, v any) (err error) {
+		u.Spare, err = d.optBool(key, v)
 		return err
 	},
 	"mounts": func(d decoder, u *UserConfig, key string, v any) (err error) {

@@ -82,6 +82,15 @@ type CacheEngine interface {
 	PruneBuildCache(ctx context.Context, id string) (int64, error)
 }
 
+// SpareEngine keeps a container started ahead for the next command and hands it
+// over (spare.go): started so that the engine removes it when it ends, claimed by a
+// rename that only one client can win, matched against the image's ID.
+type SpareEngine interface {
+	StartSpare(ctx context.Context, req engine.RunRequest) (string, error)
+	RenameContainer(ctx context.Context, id, name string) error
+	ImageID(ctx context.Context, ref string) (string, error)
+}
+
 // Engine is a whole container engine: what every command is handed.
 type Engine interface {
 	InfoEngine
@@ -92,4 +101,5 @@ type Engine interface {
 	RegistryEngine
 	ArchiveEngine
 	CacheEngine
+	SpareEngine
 }

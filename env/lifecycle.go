@@ -35,6 +35,8 @@ type EnvContainer struct {
 	// Orphaned: a fresh container whose devenv is gone; nobody will remove it but
 	// `devenv clean`.
 	Orphaned bool `json:"orphaned,omitempty"`
+	// Spare: started ahead for the next command, unused (spare.go).
+	Spare bool `json:"spare,omitempty"`
 }
 
 // Running reports whether the container's process runs (or is paused or restarting).
@@ -58,7 +60,11 @@ func ListContainers(ctx context.Context, eng ContainerEngine, root string) ([]En
 			// one someone started from a devenv image (it inherits the image's labels).
 			continue
 		}
-		out = append(out, EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project, Orphaned: Orphaned(c.Labels)})
+		ec := EnvContainer{Name: c.Name, ID: c.ID, Image: c.Image, State: c.State, Status: c.Status, Created: c.Created, Project: project, Orphaned: Orphaned(c.Labels)}
+		if idleSpare(c) {
+			ec.Spare, ec.Status = true, ec.Status+" (spare: the next command's)"
+		}
+		out = append(out, ec)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
@@ -72,9 +78,14 @@ func ListContainers(ctx context.Context, eng ContainerEngine, root string) ([]En
 // Stop stops the project's running containers, SIGTERM first and SIGKILL after
 // timeout, and returns those it stopped.
 func Stop(ctx context.Context, eng ContainerEngine, root string, timeout time.Duration) ([]EnvContainer, error) {
-	return act(ctx, eng, root, EnvContainer.Running, func(c EnvContainer) error {
+	spares, err := removeSpares(ctx, eng, root)
+	if err != nil {
+		return spares, err
+	}
+	done, err := act(ctx, eng, root, EnvContainer.Running, func(c EnvContainer) error {
 		return eng.StopContainer(ctx, c.ID, timeout)
 	})
+	return append(spares, done...), err
 }
 
 // Restart restarts the project's containers, running or stopped, and returns them.
@@ -102,6 +113,16 @@ func (e *RunningError) Error() string {
 // only with force (they are killed); without it nothing is removed and the error is
 // *RunningError.
 func Remove(ctx context.Context, eng ContainerEngine, root string, force bool) ([]EnvContainer, error) {
+	// A spare is removed with the rest: it runs, but nothing of the user's runs in it.
+	spares, err := removeSpares(ctx, eng, root)
+	if err != nil {
+		return spares, err
+	}
+	done, err := removeContainers(ctx, eng, root, force)
+	return append(spares, done...), err
+}
+
+func removeContainers(ctx context.Context, eng ContainerEngine, root string, force bool) ([]EnvContainer, error) {
 	if !force {
 		list, err := ListContainers(ctx, eng, root)
 		if err != nil {
@@ -276,6 +297,25 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 	containers, err := ListContainers(ctx, eng, q.Root)
 	if err != nil {
 		return nil, err
+	}
+	if !opt.DryRun {
+		// Unused spares go first (not listed: they are started again by the next
+		// command): none outlives a clean, and their images become free.
+		roots := map[string]bool{}
+		for _, c := range containers {
+			if c.Spare && !roots[c.Project] {
+				roots[c.Project] = true
+				if _, err := removeSpares(ctx, eng, c.Project); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+		if q.Root != "" && !roots[q.Root] {
+			// A spare ordered a moment ago is not started after the clean.
+			if _, err := removeSpares(ctx, eng, q.Root); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
 	for _, c := range containers {
 		if !c.Orphaned {

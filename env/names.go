@@ -43,6 +43,12 @@ const (
 	// machine's boot id, its pid and start time): `devenv ps` marks the container
 	// when that devenv is gone, and `devenv clean` removes it.
 	LabelClient = "dev.devenv.client"
+	// LabelSpare holds, on a spare (a container started ahead for the next command,
+	// spare.go), the sum of everything it was made with: image ID, devenv.toml,
+	// user, project path, mounts, ...; a spare is used only when it is still the sum
+	// the command's container would have. LabelSpareImage is the image's ID.
+	LabelSpare      = "dev.devenv.spare"
+	LabelSpareImage = "dev.devenv.spare-image"
 )
 
 // ImageTag is the content-addressed tag of a spec's image.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -34,6 +33,9 @@ type RunOptions struct {
 	Resize <-chan [2]uint
 	// Signals are forwarded to the container's process.
 	Signals <-chan os.Signal
+	// LaunchSpare starts, in a process of its own, the next command's container
+	// from the order it is given (spare.go); nil: no spare is used or left.
+	LaunchSpare func(order []byte) error
 }
 
 // RunRequest is the container devenv starts for a command: the project root bind
@@ -158,6 +160,11 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	for _, n := range notes {
 		fmt.Fprint(orDiscard(opt.Stderr), "devenv: "+n+lineEnd(opt.TTY))
 	}
+	// A spare made for this very container, when there is one, runs the command.
+	spare := claimSpare(ctx, eng, p, opt)
+	if spare != nil && spare.id != "" {
+		opt.Name = spare.name
+	}
 	// Forwarded ports relay into the container by name: a fresh one's is chosen here.
 	target := persistentName(p)
 	if !p.Spec.Persistent {
@@ -172,7 +179,7 @@ func Run(ctx context.Context, eng Engine, p *Project, opt RunOptions) error {
 	if p.Spec.Persistent {
 		code, err = runPersistent(ctx, eng, p, opt)
 	} else {
-		code, err = eng.Run(ctx, withStartHooks(p.Spec, RunRequest(p, opt, runtime.GOOS)))
+		code, err = runFresh(ctx, eng, p, opt, spare)
 	}
 	stopForwarding()
 	var inUse *engine.PortInUseError

@@ -274,6 +274,10 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if root == "" {
 		return res, errors.New("no project root: nothing to take down")
 	}
+	// Spares go first: one joined to the services' network holds it.
+	if _, err := removeSpares(ctx, eng, root); err != nil {
+		return res, err
+	}
 	// The engine filters by label already: clean-up checks again before it touches
 	// anything.
 	cs, err := eng.Containers(ctx, map[string]string{LabelProject: root, LabelService: ""})

@@ -43,7 +43,9 @@ type Spec struct {
 	// Persistent keeps one warm container per project and image that shell and run
 	// enter with an exec.
 	Persistent bool
-	Services   []Service // [services.NAME], sorted by name
+	// Spare starts the next command's container ahead, after each command (spare.go).
+	Spare    bool
+	Services []Service // [services.NAME], sorted by name
 	// Image is a prebuilt environment in a registry (the image key): it is pulled
 	// when missing and never built. ImageIgnores lists the build keys devenv.toml sets
 	// that running it therefore does not use.
@@ -309,6 +311,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	s.Forward, s.GPUs, s.Platform = c.Forward, c.GPUs, c.Platform
 	s.Watch = c.Watch
 	s.Persistent = c.Persistent
+	s.Spare = spareSetting(user.Spare, c.Spare)
 	switch OnChange(c.OnChange) {
 	case "", OnChangeNotify:
 		s.OnChange = OnChangeNotify

@@ -193,6 +193,7 @@ func newApp(f *factory) *cli.App {
 			newDenyCmd(f, nil),
 			newVersionCmd(f, nil),
 			newCompletionCmd(f, nil),
+			newSpareCmd(f),
 		},
 		// urfave/cli would call os.Exit itself; exit codes are decided in run.
 		ExitErrHandler: func(*cli.Context, error) {},

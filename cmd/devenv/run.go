@@ -120,6 +120,7 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 	f.forwardSignals(true)
 	defer f.forwardSignals(false)
 	runOpts.Signals = f.signals
+	runOpts.LaunchSpare = spareLauncher(f)
 	return env.RunShell(ctx, eng, p, env.ShellOptions{
 		RunOptions: runOpts,
 		Watch:      opts.watch || p.Spec.Watch,

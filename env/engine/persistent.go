@@ -48,11 +48,11 @@ func (d *Docker) ExecAttached(ctx context.Context, req ExecRequest) (int, error)
 		AttachStdin: req.Stdin != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return 0, d.wrap(err)
+		return 0, &ExecNotStartedError{Err: d.wrap(err)}
 	}
 	attach, err := d.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{Tty: req.TTY})
 	if err != nil {
-		return 0, d.wrap(err)
+		return 0, &ExecNotStartedError{Err: d.wrap(err)}
 	}
 	defer attach.Close()
 	outputDone := pipeStreams(attach, req.TTY, req.Stdin, req.Stdout, req.Stderr)

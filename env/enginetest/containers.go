@@ -95,7 +95,7 @@ func (e *Engine) exec(method string, req engine.ExecRequest) (int, error) {
 	err := e.record(method, nil, append([]string{req.Container}, req.Cmd...)...)
 	if err == nil {
 		if i := e.containerLocked(req.Container); i < 0 || e.containers[i].State != "running" {
-			err = fmt.Errorf("container %s is not running", req.Container)
+			err = &engine.ExecNotStartedError{Err: fmt.Errorf("container %s is not running", req.Container)}
 			e.calls[len(e.calls)-1].Err = err
 		}
 	}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/errdefs"
+)
+
+// StartSpare creates and starts a container that waits, with nobody attached, for a
+// command to be handed to it by exec (env/spare.go). Unlike StartDetached the engine
+// removes it when its init ends: stopping it is removing it, and a spare whose
+// command ended while no devenv watched ends itself and leaves nothing.
+func (d *Docker) StartSpare(ctx context.Context, req RunRequest) (string, error) {
+	req.TTY, req.Stdin = false, nil
+	id, err := d.create(ctx, req, true)
+	if err != nil {
+		return "", err
+	}
+	if err := d.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = d.cli.ContainerRemove(rmCtx, id, container.RemoveOptions{Force: true})
+		return "", d.runError(err, req)
+	}
+	return id, nil
+}
+
+// RenameContainer gives a container a new name. Docker renames under the
+// container's lock and refuses a rename to the name it already has, so of two
+// clients renaming the same container to the same new name exactly one succeeds:
+// that is how a spare is claimed by one command only; any error means "not yours".
+func (d *Docker) RenameContainer(ctx context.Context, id, name string) error {
+	if err := d.cli.ContainerRename(ctx, id, name); err != nil {
+		return d.wrap(err)
+	}
+	return nil
+}
+
+// ImageID is the ID of the image ref names, "" when there is none.
+func (d *Docker) ImageID(ctx context.Context, ref string) (string, error) {
+	im, err := d.cli.ImageInspect(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", d.wrap(err)
+	}
+	return im.ID, nil
+}
+
+// ExecNotStartedError is an exec that the engine refused before the command
+// started: the container is gone or stopped. Nothing of the command has run.
+type ExecNotStartedError struct{ Err error }
+
+func (e *ExecNotStartedError) Error() string { return e.Err.Error() }
+func (e *ExecNotStartedError) Unwrap() error { return e.Err }
