@@ -69,13 +69,28 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if err := ensureOwnImage(ctx, eng, p, opt); err != nil {
 		return false, err
 	}
-	secrets, err := BuildSecrets(p.Spec, opt.Info.BuildKit)
-	if err != nil {
-		return false, err
-	}
 	labels := p.Labels()
+	var err error
 	if labels[LabelInputs], err = inputsLabel(p); err != nil {
 		return false, err
+	}
+	if p.Spec.OwnDockerfile == nil && (p.Spec.Cache != "" || (!opt.Rebuild && sharedHere(ctx, eng, p, opt))) {
+		// The shared part from the cache (or built and offered to it), or loaded
+		// from a bundle, then the host user's layer added here (cache.go).
+		return ensureViaCache(ctx, eng, p, opt, labels)
+	}
+	if err := buildImage(ctx, eng, p, opt, labels, nil); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// buildImage builds p's Dockerfile into p.Tag with labels; tune adjusts the request
+// (the shared cache's cache-from and inline cache).
+func buildImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions, labels map[string]string, tune func(*engine.BuildRequest)) error {
+	secrets, err := BuildSecrets(p.Spec, opt.Info.BuildKit)
+	if err != nil {
+		return err
 	}
 	pr, pw := io.Pipe()
 	go func() {
@@ -83,7 +98,7 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	}()
 	defer pr.Close()
 	progress, watch := watchNoSpace(orDiscard(opt.Progress))
-	err = eng.Build(ctx, engine.BuildRequest{
+	req := engine.BuildRequest{
 		Context:    pr,
 		Dockerfile: DockerfilePath,
 		Tag:        p.Tag,
@@ -94,11 +109,14 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		Progress:   progress,
 		Plain:      opt.Plain,
 		Platform:   p.Spec.Platform,
-	})
-	if err != nil {
-		return false, DiskFull(ctx, eng, explainBuildError(err, p), watch.seen)
 	}
-	return true, nil
+	if tune != nil {
+		tune(&req)
+	}
+	if err := eng.Build(ctx, req); err != nil {
+		return DiskFull(ctx, eng, explainBuildError(err, p), watch.seen)
+	}
+	return nil
 }
 
 // lockBuild takes a per-image lock in the user's cache directory, waiting for another

@@ -43,6 +43,10 @@ type Config struct {
 	Image        string          // a prebuilt environment pulled from a registry instead of built
 	Dockerfile   string          // the project's own Dockerfile, built first (see owndockerfile.go)
 	Context      string          // the folder sent with Dockerfile; its folder when unset
+	// Cache is the shared cache's REGISTRY/PATH; CachePush lets builds push to it
+	// (cache_config.go).
+	Cache     string
+	CachePush *bool
 	// Mounts are extra bind mounts and named volumes (mounts.go); AllowEngineSocket
 	// lets one of them hold the engine's own socket.
 	Mounts            []string
@@ -263,6 +267,8 @@ var configFields = map[string]fieldDecoder{
 	"forward":             decodeForward,
 	"gpus":                decodeGPUs,
 	"platform":            decodePlatform,
+	"cache":               decodeCache,
+	"cache_push":          decodeCachePush,
 	"env": func(d decoder, c *Config, key string, v any) (err error) {
 		c.Env, err = d.envTable(key, v)
 		return err

@@ -28,6 +28,9 @@ type UserConfig struct {
 	Shell string
 	// Mounts are default mounts, in devenv.toml's mounts syntax.
 	Mounts []string
+	// Cache and CachePush are the shared cache for every project (cache_config.go).
+	Cache     *string
+	CachePush *bool
 	// Spare is spare = true|false: the user's default for spares (spare.go).
 	Spare  *bool
 	places keyPlaces
@@ -55,6 +58,8 @@ var userConfigFields = map[string]func(d decoder, u *UserConfig, key string, v a
 		u.Spare, err = d.optBool(key, v)
 		return err
 	},
+	"cache":      decodeUserCache,
+	"cache_push": decodeUserCachePush,
 	"mounts": func(d decoder, u *UserConfig, key string, v any) (err error) {
 		u.Mounts, err = d.strs(key, v, `mounts = ["~/.aws:~/.aws"]`)
 		return err

@@ -91,6 +91,15 @@ type SpareEngine interface {
 	ImageID(ctx context.Context, ref string) (string, error)
 }
 
+// ImageIOEngine writes an image to a tar stream and loads one (offline bundles), and
+// makes an image of a created container (the host user's layer on a shared image,
+// added without running a build step).
+type ImageIOEngine interface {
+	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
+	LoadImage(ctx context.Context, r io.Reader) error
+	CommitContainer(ctx context.Context, container string, req engine.CommitRequest) error
+}
+
 // Engine is a whole container engine: what every command is handed.
 type Engine interface {
 	InfoEngine
@@ -101,5 +110,6 @@ type Engine interface {
 	RegistryEngine
 	ArchiveEngine
 	CacheEngine
+	ImageIOEngine
 	SpareEngine
 }

@@ -77,16 +77,6 @@ func pullIfMissing(ctx context.Context, eng Engine, p *Project, opt BuildOptions
 	return nil
 }
 
-// PublishProject is the project as `devenv push` builds it: from devenv.toml's build
-// keys, never from image, and without the host user's layer, which would put one
-// person's name and UID into an image meant for everyone.
-func PublishProject(p *Project, opt RenderOptions) (*Project, error) {
-	s := *p.Spec
-	s.Image, s.ImageIgnores = "", nil
-	s.User = User{Name: "root", Home: "/root"}
-	return NewProject(&s, opt)
-}
-
 // PushResult says what Push did.
 type PushResult struct {
 	Ref    string // where it went
@@ -94,24 +84,34 @@ type PushResult struct {
 	Built  bool   // the image was built first
 }
 
-// Push builds the project's publishable image if it is stale, tags it as ref (the
-// image key when ref is empty) and pushes it.
-func Push(ctx context.Context, eng Engine, p *Project, ref string, renderOpt RenderOptions, opt BuildOptions) (PushResult, error) {
+// Push builds the project's shared image if it is stale (SharedProject: from
+// devenv.toml's build keys, never from image, without the host user's layer and
+// without a label naming the project's path), tags it as ref (the image key when ref
+// is empty) and pushes it. With platforms, it builds one image for each of them.
+func Push(ctx context.Context, eng Engine, p *Project, ref string, renderOpt RenderOptions, opt BuildOptions, platforms ...string) (PushResult, error) {
 	ref, err := PushRef(ref, p)
 	if err != nil {
 		return PushResult{}, err
 	}
-	bp, err := PublishProject(p, renderOpt)
+	if len(platforms) > 0 {
+		if err := CheckPlatforms(ctx, eng, platforms); err != nil {
+			return PushResult{}, err
+		}
+		s := *p.Spec
+		s.Platform = strings.Join(platforms, ",")
+		p = &Project{Spec: &s, Dockerfile: p.Dockerfile}
+	}
+	sp, err := SharedProject(p, renderOpt)
 	if err != nil {
 		return PushResult{}, err
 	}
-	built, err := EnsureImage(ctx, eng, bp, opt)
+	built, err := ensureShared(ctx, eng, sp, opt, true, false)
 	if err != nil {
 		return PushResult{}, err
 	}
-	res := PushResult{Ref: ref, Source: bp.Tag, Built: built}
-	if err := eng.TagImage(ctx, bp.Tag, ref); err != nil {
-		return res, fmt.Errorf("cannot tag %s as %s: %w", bp.Tag, ref, err)
+	res := PushResult{Ref: ref, Source: sp.Tag, Built: built}
+	if err := eng.TagImage(ctx, sp.Tag, ref); err != nil {
+		return res, fmt.Errorf("cannot tag %s as %s: %w", sp.Tag, ref, err)
 	}
 	if err := eng.PushImage(ctx, ref, orDiscard(opt.Progress)); err != nil {
 		return res, ExplainRegistryError(err)

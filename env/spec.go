@@ -51,6 +51,10 @@ type Spec struct {
 	// that running it therefore does not use.
 	Image        string
 	ImageIgnores []string
+	// Cache is the shared cache (REGISTRY/PATH) builds pull from, and push to when
+	// CachePush is set (cache.go); empty: none.
+	Cache     string
+	CachePush bool
 	// OwnDockerfile is the project's own Dockerfile (the dockerfile key), built first;
 	// Base is then the image it builds. Nil without the key.
 	OwnDockerfile *OwnDockerfile
@@ -322,6 +326,9 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 	}
 
 	if err := resolveImage(s, c, d); err != nil {
+		return nil, err
+	}
+	if err := resolveCache(c, d, user, s); err != nil {
 		return nil, err
 	}
 	if err := resolveOwnDockerfile(c, s, d); err != nil {

@@ -181,6 +181,8 @@ func newApp(f *factory) *cli.App {
 			newExportCmd(f, nil),
 			newPushCmd(f, nil),
 			newPullCmd(f, nil),
+			newSaveCmd(f, nil),
+			newLoadCmd(f, nil),
 			newPsCmd(f, nil),
 			newStopCmd(f, nil),
 			newRestartCmd(f, nil),

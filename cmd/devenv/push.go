@@ -18,10 +18,19 @@ type registryOptions struct {
 	dir      string
 	ref      string // empty: the image key
 	progress string
+	// push only: --cache pushes the shared image to the cache; --platform builds for
+	// each platform listed.
+	cache     bool
+	platforms string
 }
 
 func newPushCmd(f *factory, runF func(context.Context, *registryOptions) error) *cli.Command {
-	return registryCmd(f, "push", "build the environment's image if it is stale and push it to a registry as REF (default: the image key)", runF, pushRun)
+	cmd := registryCmd(f, "push", "build the environment's image if it is stale and push it to a registry as REF (default: the image key), or with --cache to the shared cache", runF, pushRun)
+	cmd.Flags = append(cmd.Flags,
+		&cli.BoolFlag{Name: "cache", Usage: "push the shared image (without your user) to the cache devenv.toml or your config names, as REGISTRY/PATH/NAME:FINGERPRINT"},
+		&cli.StringFlag{Name: "platform", Usage: "build one image for each platform, like linux/amd64,linux/arm64 (needs an engine that can)"},
+	)
+	return cmd
 }
 
 // registryCmd is push or pull, which take one REF at the most.
@@ -38,7 +47,10 @@ func registryCmd(f *factory, name, usage string, runF func(context.Context, *reg
 		ArgsUsage: "[REF]",
 		Flags:     []cli.Flag{progressFlag},
 		Action: engineAction(f, args, func(c *cli.Context, dir string) (*registryOptions, error) {
-			opts := &registryOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress")}
+			opts := &registryOptions{io: f.io, dir: dir, ref: c.Args().First(), progress: c.String("progress"), cache: c.Bool("cache"), platforms: c.String("platform")}
+			if opts.cache && (opts.ref != "" || opts.platforms != "") {
+				return nil, &usageError{fmt.Errorf("push --cache pushes to the cache under the image's fingerprint: it takes no REF or --platform")}
+			}
 			return opts, checkProgress(opts.progress)
 		}, runF, run),
 	}
@@ -50,8 +62,16 @@ func pushRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := env.PushRef(opts.ref, p); err != nil {
-		return err
+	var platforms []string
+	if opts.platforms != "" {
+		if platforms, err = env.ParsePlatforms(opts.platforms); err != nil {
+			return &usageError{err}
+		}
+	}
+	if !opts.cache {
+		if _, err := env.PushRef(opts.ref, p); err != nil {
+			return err
+		}
 	}
 	p, info, err := forEngine(ctx, eng, p)
 	if err != nil {
@@ -59,7 +79,15 @@ func pushRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {
 	}
 	build := buildOpts(opts.io, info, false, opts.progress)
 	build.Progress = registryProgress(opts.io, opts.progress)
-	res, err := env.Push(ctx, eng, p, opts.ref, env.RenderOptions{BuildKit: info.BuildKit}, build)
+	if opts.cache {
+		ref, err := env.PushCache(ctx, eng, p, build)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.io.ErrOut, "pushed %s\n", ref)
+		return nil
+	}
+	res, err := env.Push(ctx, eng, p, opts.ref, env.RenderOptions{BuildKit: info.BuildKit}, build, platforms...)
 	if err != nil {
 		return err
 	}

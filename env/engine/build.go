@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -31,6 +32,10 @@ type BuildRequest struct {
 	Secrets map[string][]byte
 	// Platform builds for "linux/amd64" and the like; empty: the engine's own.
 	Platform string
+	// CacheFrom are images in a registry whose layers BuildKit may reuse (their inline
+	// cache); InlineCache writes that cache into the image built, for the next build.
+	CacheFrom   []string
+	InlineCache bool
 }
 
 // BuildError is a build that ran and failed, with the engine's message (which names
@@ -53,6 +58,15 @@ func (d *Docker) Build(ctx context.Context, req BuildRequest) error {
 	}
 	if req.BuildKit {
 		opts.Version = build.BuilderBuildKit
+		opts.CacheFrom = req.CacheFrom
+		if req.InlineCache {
+			on := "1"
+			opts.BuildArgs = maps.Clone(opts.BuildArgs)
+			if opts.BuildArgs == nil {
+				opts.BuildArgs = map[string]*string{}
+			}
+			opts.BuildArgs["BUILDKIT_INLINE_CACHE"] = &on
+		}
 	}
 	if req.BuildKit && len(req.Secrets) > 0 {
 		sess, err := d.startSession(ctx, req.Tag, req.Secrets)

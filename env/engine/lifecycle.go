@@ -216,6 +216,9 @@ type Details struct {
 	// Runtimes are the engine's container runtimes, sorted: "nvidia" among them means
 	// it can hand GPUs to containers.
 	Runtimes []string `json:"runtimes,omitempty"`
+	// MultiPlatform: the engine's image store holds images for several platforms
+	// under one tag (Docker's containerd image store), so one build can make them.
+	MultiPlatform bool `json:"multi_platform,omitempty"`
 }
 
 // GPURuntime reports whether the engine has the NVIDIA runtime that GPU requests need.
@@ -246,5 +249,10 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 	out.OperatingSystem = sys.OperatingSystem
 	out.RootDir = sys.DockerRootDir
 	out.Runtimes = slices.Sorted(maps.Keys(sys.Runtimes))
+	for _, kv := range sys.DriverStatus {
+		if len(kv) == 2 && kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+			out.MultiPlatform = true
+		}
+	}
 	return out, nil
 }
