@@ -55,10 +55,6 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
 	}
-	if opt.Progress != nil && !opt.Info.BuildKit && p.Spec.CABundle != "" && opt.Info.Kind == engine.KindPodman {
-		// Said where it bites: a step that downloads through an intercepting proxy fails.
-		fmt.Fprintln(opt.Progress, "devenv: Podman serves no BuildKit: build steps run without the host's CA bundle and without package caches (the container gets the bundle)")
-	}
 	if opt.Progress != nil && p.Spec.Platform != "" {
 		if d, err := eng.Details(ctx); err == nil {
 			if n := platformNote(p.Spec.Platform, d); n != "" {
@@ -88,7 +84,7 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 // buildImage builds p's Dockerfile into p.Tag with labels; tune adjusts the request
 // (the shared cache's cache-from and inline cache).
 func buildImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions, labels map[string]string, tune func(*engine.BuildRequest)) error {
-	secrets, err := BuildSecrets(p.Spec, opt.Info.BuildKit)
+	secrets, err := BuildSecrets(p.Spec, buildMounts(opt.Info))
 	if err != nil {
 		return err
 	}
@@ -146,9 +142,10 @@ func lockBuild(ctx context.Context, tag string) (func(), error) {
 }
 
 // BuildSecrets are the host's CA bundle and the script that points the tools at it,
-// for build steps to mount; nil when the bundle is not trusted or BuildKit is absent.
-func BuildSecrets(s *Spec, buildKit bool) (map[string][]byte, error) {
-	if s.CABundle == "" || !buildKit {
+// for build steps to mount; nil when the bundle is not trusted or the builder mounts
+// nothing (mounts: BuildKit, or buildah: buildMounts).
+func BuildSecrets(s *Spec, mounts bool) (map[string][]byte, error) {
+	if s.CABundle == "" || !mounts {
 		return nil, nil
 	}
 	bundle, err := os.ReadFile(s.CABundle)

@@ -129,9 +129,11 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 			r.add(f)
 		}
 	}
-	if p != nil && details != nil && !details.BuildKit {
-		// Without BuildKit devenv builds another Dockerfile, so another image.
-		if q, err := NewProject(p.Spec, RenderOptions{BuildKit: false}); err == nil {
+	if p != nil && details != nil {
+		// Without BuildKit, or on a rootless engine, devenv builds another Dockerfile,
+		// so another image (userns.go).
+		info := engine.Info{Kind: details.Kind, BuildKit: details.BuildKit, Rootless: details.Rootless}
+		if q, err := ForEngine(p, opt.Host, info); err == nil {
 			p = q
 		}
 	}

@@ -43,6 +43,21 @@ func contextNote(name string) string {
 	return fmt.Sprintf(" (context %q)", name)
 }
 
+// foundNote says that no setting chose the engine: devenv found Podman's socket.
+func foundNote(from string) string {
+	if from == "" {
+		return ""
+	}
+	return " (found: " + from + "; no DOCKER_HOST, context or Docker socket)"
+}
+
+func rootlessNote(rootless bool) string {
+	if rootless {
+		return ", rootless"
+	}
+	return ""
+}
+
 func engineFinding(d engine.Details) Finding {
 	builder := "BuildKit"
 	if !d.BuildKit {
@@ -52,7 +67,7 @@ func engineFinding(d engine.Details) Finding {
 		Check:  "engine",
 		Status: SeverityOK,
 		Message: fmt.Sprintf("%s %s at %s%s: API %s (devenv uses %s), %s/%s, %s",
-			kindName(d.Kind), d.ServerVersion, d.Endpoint, contextNote(d.Context), d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder),
+			kindName(d.Kind), d.ServerVersion, d.Endpoint, contextNote(d.Context)+foundNote(d.From), d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, builder+rootlessNote(d.Rootless)),
 	}
 	switch {
 	case d.APIVersion != "" && versions.LessThan(d.APIVersion, MinAPIVersion):

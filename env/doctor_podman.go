@@ -37,17 +37,16 @@ func findCatatonit() string {
 	return ""
 }
 
-// podmanFindings are what Podman does not do as Docker does: it builds without
-// BuildKit, and runs devenv's containers (created with Init) only with catatonit
-// installed on the engine's machine.
+// podmanFindings are what Podman does not do as Docker does: it builds with buildah,
+// without a BuildKit session, and runs devenv's containers (created with Init) only
+// with catatonit installed on the engine's machine.
 func podmanFindings(d engine.Details, findInit func() string) []Finding {
 	if d.Kind != engine.KindPodman {
 		return nil
 	}
 	builder := Finding{
-		Check: "builder", Status: SeverityWarn,
-		Message: "Podman serves no BuildKit: devenv builds with its classic builder, without package caches between builds, and build steps do not see the host's CA bundle (containers do)",
-		Fix:     "a build step that downloads through a TLS-intercepting proxy fails here: build that project on a Docker engine, or give its base image the CA",
+		Check: "builder", Status: SeverityOK,
+		Message: "Podman serves no BuildKit: devenv builds with its buildah, which keeps package caches between builds (RUN --mount=type=cache) and gives build steps the host's CA bundle from the build context (RUN --mount=type=bind), never in a layer",
 	}
 	init := Finding{Check: "init"}
 	switch path := findInit(); {
@@ -65,16 +64,13 @@ func podmanFindings(d engine.Details, findInit func() string) []Finding {
 // podmanSockets are where Podman's API socket usually listens: the user's (rootless)
 // and the system's (rootful).
 func podmanSockets(lookupEnv func(string) (string, bool)) []string {
-	var out []string
-	if dir, ok := lookupEnv("XDG_RUNTIME_DIR"); ok && dir != "" {
-		out = append(out, filepath.Join(dir, "podman", "podman.sock"))
-	}
-	return append(out, "/run/podman/podman.sock")
+	return engine.PodmanSockets(func(k string) string { v, _ := lookupEnv(k); return v })
 }
 
 // podmanHint, when no engine answered: devenv never falls back to another engine on
-// its own (it finds its engine as the docker CLI does), but a Podman socket that
-// exists is worth naming, with the setting that uses it.
+// its own when one is set (DOCKER_HOST, a context) or Docker's socket is there (it
+// uses Podman's socket only when none of them is: engine.Resolve), but a Podman
+// socket that exists is worth naming, with the setting that uses it.
 func podmanHint(lookupEnv func(string) (string, bool)) string {
 	for _, sock := range podmanSockets(lookupEnv) {
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {

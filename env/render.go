@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/devenv/devenv/env/engine"
 	"github.com/devenv/devenv/templates"
 )
 
@@ -36,6 +37,10 @@ type RenderOptions struct {
 	// BuildKit enables RUN --mount: cache mounts and the CA bundle during builds.
 	// Without it caches are not kept and build steps do not see the host's CAs.
 	BuildKit bool
+	// Buildah: a builder without BuildKit that still takes RUN --mount, caches and
+	// binds from the context (Podman): the CA bundle is bound from the context
+	// (engine.ContextSecretPath) instead of served as a secret (userns.go).
+	Buildah bool
 }
 
 // Render turns a spec into Dockerfile text.
@@ -174,23 +179,29 @@ func jsonArray(items ...string) string {
 // runMounts are the --mount flags every build step gets: the package caches, and the
 // host's CA bundle from the build context.
 func runMounts(s *Spec, opt RenderOptions) string {
-	if !opt.BuildKit {
+	if !opt.BuildKit && !opt.Buildah {
 		return ""
 	}
 	var b strings.Builder
 	for _, c := range s.Caches {
 		fmt.Fprintf(&b, "--mount=type=cache,target=%s ", c)
 	}
-	if s.CABundle != "" {
+	switch {
+	case s.CABundle == "":
+	case opt.BuildKit:
 		fmt.Fprintf(&b, "--mount=type=secret,id=%s,target=%s ", CASecret, CAPath)
 		fmt.Fprintf(&b, "--mount=type=secret,id=%s,target=%s ", CAScriptSecret, caScriptPath)
+	default:
+		// From the context, where engine.Build puts the secrets for such a builder.
+		fmt.Fprintf(&b, "--mount=type=bind,source=%s,target=%s ", engine.ContextSecretPath(CASecret), CAPath)
+		fmt.Fprintf(&b, "--mount=type=bind,source=%s,target=%s ", engine.ContextSecretPath(CAScriptSecret), caScriptPath)
 	}
 	return b.String()
 }
 
 // packagesMounts keep apt's downloads and lists across builds, off the image.
 func packagesMounts(opt RenderOptions) string {
-	if !opt.BuildKit {
+	if !opt.BuildKit && !opt.Buildah {
 		return ""
 	}
 	return "--mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked "
@@ -199,7 +210,7 @@ func packagesMounts(opt RenderOptions) string {
 // caPrefix points the common tools at the host's CA bundle for one step; it is
 // mounted, never copied, so the image does not keep it.
 func caPrefix(s *Spec, opt RenderOptions) string {
-	if s.CABundle == "" || !opt.BuildKit {
+	if s.CABundle == "" || !opt.BuildKit && !opt.Buildah {
 		return ""
 	}
 	// Guarded: built by hand (`devenv dockerfile -o`) without the secrets, the step

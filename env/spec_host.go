@@ -27,6 +27,9 @@ type Host struct {
 	// Home is the user's home, for ~ in mounts; ConfigDir the devenv folder of the
 	// user's config directory (their [identity] and their allows), "" for none.
 	Home, ConfigDir string
+	// EngineRootless: the engine maps the container's root to this user (a rootless
+	// engine's user namespace), so user = "host" is root in the container (userns.go).
+	EngineRootless bool
 }
 
 // CurrentHost describes the machine devenv runs on.
@@ -65,7 +68,7 @@ func resolveUser(value string, host Host) (User, error) {
 		if u.UID < 0 || u.GID < 0 {
 			u.UID, u.GID = 0, 0
 		}
-		if u.UID == 0 {
+		if u.UID == 0 || host.EngineRootless {
 			return User{Name: "root", Home: "/root"}, nil
 		}
 		u.Name = strings.ToLower(host.UserName)

@@ -61,7 +61,8 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 	if opt.Quiet == 0 {
 		opt.Quiet = 100 * time.Millisecond
 	}
-	renderOpt := RenderOptions{BuildKit: opt.Info.BuildKit}
+	renderOpt := RenderOptionsFor(opt.Info)
+	opt.Host = HostFor(opt.Host, opt.Info) // a rootless engine's root is the user (userns.go)
 	p, err := LoadProject(opt.Dir, opt.Host, renderOpt)
 	if err != nil {
 		return err

@@ -141,16 +141,15 @@ func loadWithEngine(ctx context.Context, eng env.Engine, dir string) (*env.Proje
 	return forEngine(ctx, eng, p)
 }
 
-// forEngine pings the engine and renders the project again for an engine without
-// BuildKit; the project is rendered for BuildKit when loaded.
+// forEngine pings the engine and makes the project again for what it is (its
+// builder, a rootless engine's user namespace: env.ForEngine); the project is
+// loaded for BuildKit on a rootful engine.
 func forEngine(ctx context.Context, eng env.Engine, p *env.Project) (*env.Project, engine.Info, error) {
 	info, err := eng.Ping(ctx)
 	if err != nil {
 		return nil, info, err
 	}
-	if !info.BuildKit {
-		p, err = env.NewProject(p.Spec, env.RenderOptions{BuildKit: false})
-	}
+	p, err = env.ForEngine(p, env.CurrentHost(), info)
 	return p, info, err
 }
 

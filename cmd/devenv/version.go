@@ -92,6 +92,12 @@ func versionRun(ctx context.Context, eng env.InfoEngine, engErr error, opts *ver
 	if kind == "" {
 		kind = engine.KindDocker // an engine that did not say is taken for Docker
 	}
+	if d.From != "" {
+		at += " (found: " + d.From + "; no DOCKER_HOST, context or Docker socket)"
+	}
+	if d.Rootless {
+		kind += " (rootless)"
+	}
 	fmt.Fprintf(out, "engine   %s %s, API %s (negotiated %s), %s/%s, at %s\n", kind, d.ServerVersion, d.APIVersion, d.ClientAPIVersion, d.OS, d.Arch, at)
 	return nil
 }

@@ -27,8 +27,9 @@ type BuildRequest struct {
 	// Plain forces plain lines even on a terminal.
 	Plain bool
 	// Secrets are id -> contents, for `RUN --mount=type=secret,id=...` steps. They are
-	// delivered through a BuildKit session, never in the context or the image. Only
-	// with BuildKit: without it they are ignored. At most 500 KiB each.
+	// delivered through a BuildKit session, never in the context or the image; without
+	// BuildKit they travel in the context under ContextSecretPath, for a builder that
+	// bind-mounts them from there (build_secrets.go). At most 500 KiB each.
 	Secrets map[string][]byte
 	// Platform builds for "linux/amd64" and the like; empty: the engine's own.
 	Platform string
@@ -76,6 +77,10 @@ func (d *Docker) Build(ctx context.Context, req BuildRequest) error {
 		// Closed when the build ends, whether it succeeded, failed or was cancelled.
 		defer func() { _ = sess.close() }()
 		opts.SessionID = sess.s.ID()
+	}
+	if !req.BuildKit && len(req.Secrets) > 0 {
+		// No session to serve them: they travel in the context (build_secrets.go).
+		req.Context = withContextSecrets(req.Context, req.Secrets)
 	}
 	resp, err := d.cli.ImageBuild(ctx, req.Context, opts)
 	if err != nil {

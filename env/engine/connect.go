@@ -95,6 +95,10 @@ func Resolve(flagContext, configDir string, getenv func(string) string) (Target,
 		host := getenv(client.EnvOverrideHost)
 		if host == "" {
 			host = client.DefaultDockerHost
+			// Nothing set and no Docker socket: Podman's, where it usually listens.
+			if sock := podmanSocket(getenv); sock != "" {
+				host, from = "unix://"+sock, FromPodmanSocket
+			}
 		}
 		return Target{Context: DefaultContext, From: from, Host: host}, nil
 	}
@@ -135,7 +139,7 @@ func ConnectTarget(t Target) (*Docker, error) {
 		var cli *client.Client
 		cli, err = client.NewClientWithOpts(append(opts, client.WithAPIVersionNegotiation())...)
 		if err == nil {
-			return &Docker{cli: cli, target: t}, nil
+			return &Docker{cli: cli, target: t, https: speaksTLS(t, os.Getenv)}, nil
 		}
 	}
 	fix := "check DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH"
@@ -211,6 +215,18 @@ func contextTLS(t Target) (*tls.Config, error) {
 		fns = append(fns, func(c *tls.Config) { c.InsecureSkipVerify = true })
 	}
 	return tlsconfig.ClientDefault(fns...), nil
+}
+
+// speaksTLS: the client made for t speaks TLS, as clientOpts sets it up: a
+// context's TLS material, or DOCKER_CERT_PATH or DOCKER_TLS_VERIFY for DOCKER_HOST.
+func speaksTLS(t Target, getenv func(string) string) bool {
+	if isSocket(t.Host) || strings.HasPrefix(t.Host, "ssh://") {
+		return false
+	}
+	if t.Context == DefaultContext {
+		return getenv("DOCKER_CERT_PATH") != "" || getenv("DOCKER_TLS_VERIFY") != ""
+	}
+	return t.TLS != nil || t.SkipTLSVerify
 }
 
 func isSocket(host string) bool {

@@ -21,9 +21,13 @@ type Docker struct {
 	target Target
 
 	// What the engine is, asked once (kind.go).
-	identMu sync.Mutex
-	kind    Kind
-	osType  string
+	identMu  sync.Mutex
+	kind     Kind
+	osType   string
+	rootless bool
+
+	// https: the client speaks TLS to the engine (readRootless's own request).
+	https bool
 }
 
 // FromEnv connects as the docker CLI does without --context: DOCKER_HOST, then
@@ -50,6 +54,9 @@ type Info struct {
 	// BuildKit: the engine serves BuildKit builds with a session (RUN --mount caches
 	// and secrets); without it devenv builds with the classic builder.
 	BuildKit bool
+	// Rootless: the engine runs containers in its user's user namespace, where the
+	// container's root is that user on the host (rootless.go).
+	Rootless bool
 }
 
 // Ping checks the engine answers, within a few seconds, and negotiates the API.
@@ -69,7 +76,7 @@ func (d *Docker) Ping(ctx context.Context) (Info, error) {
 		return Info{}, err
 	}
 	return Info{Endpoint: d.Endpoint(), Context: d.target.Context, APIVersion: d.cli.ClientVersion(), OSType: osType,
-		Kind: kind, BuildKit: servesBuildKit(kind, osType)}, nil
+		Kind: kind, BuildKit: servesBuildKit(kind, osType), Rootless: d.rootless}, nil
 }
 
 // ImageExists reports whether the engine holds an image under ref.

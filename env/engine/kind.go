@@ -19,6 +19,8 @@ const (
 	KindDocker Kind = "Docker"
 	// KindPodman serves the API without BuildKit: no build session, no RUN --mount.
 	KindPodman Kind = "Podman"
+	// KindKubernetes is env/kube's engine: pods on a cluster, images built by Docker.
+	KindKubernetes Kind = "Kubernetes"
 )
 
 // kindOf reads the engine's software from its version answer: Podman lists itself
@@ -53,10 +55,17 @@ func (d *Docker) identify(ctx context.Context, pingOS string) (Kind, string, err
 	if err != nil {
 		return "", "", d.wrap(err)
 	}
-	d.kind, d.osType = kindOf(v), v.Os
-	if d.osType == "" {
-		d.osType = pingOS
+	kind, osType := kindOf(v), v.Os
+	if osType == "" {
+		osType = pingOS
 	}
+	// An engine whose /info does not answer is taken for a rootful one, as before
+	// devenv asked; a cancelled command is not.
+	rootless, err := d.readRootless(ctx)
+	if err != nil && ctx.Err() != nil {
+		return "", "", ctx.Err()
+	}
+	d.kind, d.osType, d.rootless = kind, osType, rootless
 	return d.kind, d.osType, nil
 }
 

@@ -198,7 +198,12 @@ type Details struct {
 	Endpoint string `json:"endpoint"`
 	// Context is the docker context that chose the endpoint ("default": DOCKER_HOST
 	// or the local socket).
-	Context       string `json:"context,omitempty"`
+	Context string `json:"context,omitempty"`
+	// From says what chose the engine when no setting did: Podman's socket, found
+	// where it usually is (connect.go). Rootless: the engine's user namespace makes
+	// the container's root the user who runs it (rootless.go).
+	From          string `json:"from,omitempty"`
+	Rootless      bool   `json:"rootless,omitempty"`
 	ServerVersion string `json:"server_version"`
 	// APIVersion is the engine's own API version; ClientAPIVersion the one devenv
 	// negotiated with it.
@@ -239,7 +244,7 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 		return Details{}, d.wrap(err)
 	}
 	out := Details{
-		Kind: info.Kind, Endpoint: info.Endpoint, Context: info.Context, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
+		Kind: info.Kind, Endpoint: info.Endpoint, Context: info.Context, From: d.found(), Rootless: info.Rootless, ServerVersion: v.Version, APIVersion: v.APIVersion, MinAPIVersion: v.MinAPIVersion,
 		ClientAPIVersion: info.APIVersion, OS: v.Os, Arch: v.Arch, KernelVersion: v.KernelVersion, BuildKit: info.BuildKit,
 	}
 	sys, err := d.cli.Info(ctx)
