@@ -23,6 +23,9 @@ type BuildOptions struct {
 	Progress io.Writer // where build progress goes
 	Plain    bool      // plain progress lines even on a terminal
 	Info     engine.Info
+	// Frozen builds only what devenv.lock names, and only when it matches devenv.toml
+	// (also under CI=true when there is a lock).
+	Frozen bool
 }
 
 // EnsureImage builds the project's image unless the engine has it already: whether it
@@ -30,6 +33,9 @@ type BuildOptions struct {
 func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) (bool, error) {
 	if p.Spec.Image != "" {
 		return false, pullIfMissing(ctx, eng, p, opt) // never built here: see registry.go
+	}
+	if err := checkLock(p, opt.Frozen); err != nil {
+		return false, err
 	}
 	if !opt.Rebuild {
 		ok, err := eng.ImageExists(ctx, p.Tag)
@@ -51,6 +57,9 @@ func EnsureImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions) 
 		} else if ok {
 			return false, nil
 		}
+	}
+	if note := lockNote(p); note != "" && opt.Progress != nil {
+		fmt.Fprintln(opt.Progress, note)
 	}
 	if opt.Progress != nil && p.Spec.CAMissing {
 		fmt.Fprintln(opt.Progress, "devenv: trust_host_ca is on but no CA bundle was found on this machine (set SSL_CERT_FILE to one); building without it")
@@ -94,6 +103,7 @@ func buildImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions, l
 	}()
 	defer pr.Close()
 	progress, watch := watchNoSpace(orDiscard(opt.Progress))
+	progress, aptMissing := watchAptMissing(progress)
 	req := engine.BuildRequest{
 		Context:    pr,
 		Dockerfile: DockerfilePath,
@@ -110,7 +120,7 @@ func buildImage(ctx context.Context, eng Engine, p *Project, opt BuildOptions, l
 		tune(&req)
 	}
 	if err := eng.Build(ctx, req); err != nil {
-		return DiskFull(ctx, eng, explainBuildError(err, p), watch.seen)
+		return DiskFull(ctx, eng, aptMissing.explain(explainBuildError(err, p), p), watch.seen)
 	}
 	return nil
 }

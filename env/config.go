@@ -26,6 +26,7 @@ type Config struct {
 	Workdir      string
 	Shell        string
 	Packages     []string
+	AptSources   []string          // extra APT sources, one sources.list line each (apt_sources)
 	Dependencies []DependencyGroup // plain strings in the file form one group with Install
 	Install      []string
 	Setup        []string
@@ -250,6 +251,7 @@ var configFields = map[string]fieldDecoder{
 	"dockerfile":          stringField(func(c *Config) *string { return &c.Dockerfile }),
 	"context":             stringField(func(c *Config) *string { return &c.Context }),
 	"packages":            listField(func(c *Config) *[]string { return &c.Packages }, `packages = ["git", "curl"]`),
+	"apt_sources":         decodeAptSources,
 	"ports":               listField(func(c *Config) *[]string { return &c.Ports }, `ports = ["8000:8000"]`),
 	"caches":              listField(func(c *Config) *[]string { return &c.Caches }, `caches = ["/root/.cache/pip"]`),
 	"pass_env":            listField(func(c *Config) *[]string { return &c.PassEnv }, `pass_env = ["GITHUB_TOKEN"]`),

@@ -251,3 +251,20 @@ func suggest(word string, candidates []string) string {
 	}
 	return best
 }
+
+// decodeAptSources reads apt_sources: one-line-style sources.list entries, written to
+// the image before its packages are installed, so a private Debian repository serves
+// them. Each is one line starting with deb (or deb-src): nothing else reaches the file.
+func decodeAptSources(d decoder, c *Config, key string, v any) error {
+	list, err := d.strs(key, v, `apt_sources = ["deb [trusted=yes] http://repo.example/debian ./"]`)
+	if err != nil {
+		return err
+	}
+	for i, line := range list {
+		if strings.ContainsAny(line, "\n\r\x00") || !(strings.HasPrefix(line, "deb ") || strings.HasPrefix(line, "deb-src ")) || len(strings.Fields(line)) < 3 {
+			return d.errf(key, "apt_sources item %d must be one sources.list line: deb [options] URI SUITE [COMPONENT...], like \"deb [trusted=yes] http://repo.example/debian ./\"", i+1)
+		}
+	}
+	c.AptSources = list
+	return nil
+}

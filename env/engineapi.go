@@ -27,6 +27,8 @@ type ImageEngine interface {
 	Images(ctx context.Context, labels map[string]string) ([]engine.Image, error)
 	ImageSummaries(ctx context.Context, labels map[string]string) ([]engine.ImageSummary, error)
 	RemoveImageUnlessUsed(ctx context.Context, ref string) error
+	// ImageIdentity is an image's ID and registry digests (devenv.lock, the fingerprint).
+	ImageIdentity(ctx context.Context, ref string) (engine.ImageIdentity, bool, error)
 }
 
 // ContainerEngine runs containers, runs commands in them, lists them and ends them.

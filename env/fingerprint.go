@@ -27,6 +27,11 @@ func Fingerprint(s *Spec, dockerfile string) (string, error) {
 		// Another platform is another image; unset keeps the fingerprints it always had.
 		fmt.Fprintf(h, "\nplatform %s", s.Platform)
 	}
+	if s.BaseID != "" {
+		// The base image itself, not only its name: a re-tagged or re-pulled base makes
+		// the image stale (the engine's ID for it, lock_apply.go).
+		fmt.Fprintf(h, "\nbase-id %s", s.BaseID)
+	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
 			if err := hashFile(h, s.Root, f); err != nil {

@@ -52,7 +52,7 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 	runFlags := runMounts(s, opt)
 	data := renderData{
 		Source:  "devenv.toml",
-		Base:    s.Base,
+		Base:    fromRef(s),
 		Workdir: s.Workdir,
 	}
 	stackNames := []string{s.Template}
@@ -83,8 +83,9 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 	for _, k := range sortedKeys(s.Env) {
 		data.Env = append(data.Env, k+"="+quoteEnvValue(s.Env[k]))
 	}
-	if len(s.Packages) > 0 {
-		data.Packages = runInstruction(packagesMounts(opt)+runFlags, caPrefix(s, opt)+installPackagesScript(s.Packages))
+	if len(s.Packages) > 0 || len(s.AptSources) > 0 {
+		// devenv.lock's exact versions when it pins them (lock_apply.go).
+		data.Packages = runInstruction(packagesMounts(opt)+runFlags, caPrefix(s, opt)+aptSourcesScript(s.AptSources)+installPackagesScript(s.Pins.install(s.Packages)))
 	}
 	for _, cmd := range s.Setup {
 		data.Setup = append(data.Setup, runInstruction(runFlags, caPrefix(s, opt)+cmd))
@@ -244,6 +245,9 @@ func CAEnv() []string {
 // installPackagesScript installs OS packages with whichever package manager the base
 // image has.
 func installPackagesScript(pkgs []string) string {
+	if len(pkgs) == 0 {
+		return ""
+	}
 	quoted := make([]string, len(pkgs))
 	for i, p := range pkgs {
 		quoted[i] = shellQuote(p)

@@ -91,6 +91,12 @@ type Spec struct {
 	Forward  []int
 	GPUs     GPUs
 	Platform string
+
+	// AptSources are sources.list lines added before packages are installed; BaseID
+	// the base image's ID on the engine and Pins what devenv.lock pins (lock_apply.go).
+	AptSources []string
+	BaseID     string
+	Pins       *LockPins
 }
 
 // OnChange is what a watching shell does once the image was rebuilt.
@@ -218,6 +224,7 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 		}
 	}
 	s.Packages = stackPackages(c.Packages, s.Stacks)
+	s.AptSources = c.AptSources
 
 	for _, list := range []struct {
 		key  string

@@ -63,7 +63,7 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 	}
 	renderOpt := RenderOptionsFor(opt.Info)
 	opt.Host = HostFor(opt.Host, opt.Info) // a rootless engine's root is the user (userns.go)
-	p, err := LoadProject(opt.Dir, opt.Host, renderOpt)
+	p, err := LoadLockedProject(ctx, eng, opt.Dir, opt.Host, renderOpt)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 					changedSince = append(changedSince, c)
 				}
 			}
-			next, err := LoadProject(opt.Dir, opt.Host, renderOpt)
+			next, err := LoadLockedProject(ctx, eng, opt.Dir, opt.Host, renderOpt)
 			if err != nil {
 				say("%v", err)
 				if good != "" {

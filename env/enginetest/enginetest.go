@@ -51,6 +51,8 @@ type Engine struct {
 	remote     bool             // SetRemote: bind mounts are refused
 	arch       archive
 	cache      []engine.CacheRecord // SetBuildCache
+	// repoDigests are image ID -> registry digests (SetRepoDigests).
+	repoDigests map[string][]string
 
 	calls    []Call
 	builds   []engine.BuildRequest

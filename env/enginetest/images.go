@@ -180,3 +180,30 @@ func (e *Engine) PullImage(_ context.Context, ref string, _ io.Writer) error {
 	e.addImageLocked(engine.Image{Tags: []string{ref}})
 	return nil
 }
+
+// ImageIdentity is the image's ID and the digests SetRepoDigests gave it, on
+// linux/amd64.
+func (e *Engine) ImageIdentity(_ context.Context, ref string) (engine.ImageIdentity, bool, error) {
+	var id engine.ImageIdentity
+	found := false
+	err := e.do("ImageIdentity", []string{ref}, func() error {
+		if i := e.imageLocked(ref); i >= 0 {
+			found = true
+			id = engine.ImageIdentity{ID: e.images[i].ID, RepoDigests: slices.Clone(e.repoDigests[e.images[i].ID]), OS: "linux", Arch: "amd64"}
+		}
+		return nil
+	})
+	return id, found, err
+}
+
+// SetRepoDigests gives the image ref registry digests, as a pull would.
+func (e *Engine) SetRepoDigests(ref string, digests ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if i := e.imageLocked(ref); i >= 0 {
+		if e.repoDigests == nil {
+			e.repoDigests = map[string][]string{}
+		}
+		e.repoDigests[e.images[i].ID] = digests
+	}
+}
