@@ -71,6 +71,8 @@ type Status struct {
 	// with the versions they follow and where those come from.
 	Base   string        `json:"base"`
 	Stacks []StackStatus `json:"stacks,omitempty"`
+	// Lock says where devenv.lock stands: up to date, or what moved past it.
+	Lock string `json:"lock,omitempty"`
 }
 
 // StackStatus is one stack of the environment as `devenv status` shows it.
@@ -159,7 +161,7 @@ func (c Change) String() string {
 
 // ProjectStatus compares the project's current inputs with its images on the engine.
 func ProjectStatus(ctx context.Context, eng ImageEngine, p *Project) (*Status, error) {
-	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag, Base: p.Spec.Base, Stacks: stackStatuses(p.Spec)}
+	st := &Status{Project: p.Spec.Root, Config: p.Spec.ConfigPath, Image: p.Tag, Base: p.Spec.Base, Stacks: stackStatuses(p.Spec), Lock: lockStatus(p)}
 	images, err := eng.Images(ctx, map[string]string{LabelProject: p.Spec.Root})
 	if err != nil {
 		return nil, err

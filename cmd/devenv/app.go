@@ -177,6 +177,7 @@ func newApp(f *factory) *cli.App {
 			newDownCmd(f, nil),
 			newWatchCmd(f, nil),
 			newStatusCmd(f, nil),
+			newLockCmd(f, nil),
 			newSyncCmd(f, nil),
 			newExportCmd(f, nil),
 			newPushCmd(f, nil),

@@ -16,6 +16,7 @@ type buildOptions struct {
 	dir      string
 	rebuild  bool
 	progress string
+	frozen   bool
 }
 
 var progressFlag = &cli.StringFlag{Name: "progress", Value: "auto", Usage: "build output: `auto` (live on a terminal), plain, or quiet"}
@@ -28,9 +29,10 @@ func newBuildCmd(f *factory, runF func(context.Context, *buildOptions) error) *c
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "rebuild", Usage: "build even when an image for these inputs exists"},
 			progressFlag,
+			frozenFlag,
 		},
 		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*buildOptions, error) {
-			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress")}
+			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), frozen: c.Bool("frozen")}
 			return opts, checkProgress(opts.progress)
 		}, runF, buildRun),
 	}
@@ -50,7 +52,9 @@ func buildRun(ctx context.Context, eng env.Engine, opts *buildOptions) error {
 		return err
 	}
 	start := time.Now()
-	built, err := env.EnsureImage(ctx, eng, p, buildOpts(opts.io, info, opts.rebuild, opts.progress))
+	bopt := buildOpts(opts.io, info, opts.rebuild, opts.progress)
+	bopt.Frozen = opts.frozen
+	built, err := env.EnsureImage(ctx, eng, p, bopt)
 	if err != nil {
 		return err
 	}

@@ -20,12 +20,14 @@ type runOptions struct {
 	progress string
 	noTTY    bool
 	watch    bool
+	frozen   bool
 }
 
 var runFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "rebuild", Usage: "build the image first even when it is up to date"},
 	&cli.BoolFlag{Name: "no-tty", Aliases: []string{"T"}, Usage: "no terminal in the container even when devenv has one"},
 	progressFlag,
+	frozenFlag,
 	&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "rebuild in the background while the shell runs when devenv.toml or a dependency file changes (on_change says what then)"},
 }
 
@@ -59,7 +61,7 @@ func runCmd(f *factory, name, usage, argsUsage string, args argsCheck, runF func
 		ArgsUsage: argsUsage,
 		Flags:     runFlags,
 		Action: engineAction(f, args, func(c *cli.Context, dir string) (*runOptions, error) {
-			opts := &runOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch")}
+			opts := &runOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), noTTY: c.Bool("no-tty"), watch: c.Bool("watch"), frozen: c.Bool("frozen")}
 			if c.NArg() > 0 {
 				opts.cmd = c.Args().Slice()
 			}
@@ -80,6 +82,7 @@ func runRun(ctx context.Context, eng env.Engine, f *factory, opts *runOptions) e
 		return err
 	}
 	build := buildOpts(opts.io, info, opts.rebuild, opts.progress)
+	build.Frozen = opts.frozen
 	if _, err := env.EnsureImage(ctx, eng, p, build); err != nil {
 		return err
 	}
@@ -150,6 +153,10 @@ func forEngine(ctx context.Context, eng env.Engine, p *env.Project) (*env.Projec
 		return nil, info, err
 	}
 	p, err = env.ForEngine(p, env.CurrentHost(), info)
+	if err == nil {
+		// The base image's ID, and devenv.lock's pins when there is one.
+		p, err = env.ApplyLock(ctx, eng, p, env.RenderOptionsFor(info))
+	}
 	return p, info, err
 }
 

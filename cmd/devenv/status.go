@@ -47,6 +47,9 @@ func statusRun(ctx context.Context, eng env.Engine, opts *statusOptions) error {
 	for _, s := range st.Stacks {
 		fmt.Fprintf(out, "stack    %s\n", s)
 	}
+	if st.Lock != "" {
+		fmt.Fprintf(out, "lock     %s\n", st.Lock)
+	}
 	switch {
 	case st.Fresh:
 		fmt.Fprintf(out, "state    up to date\n")
