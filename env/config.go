@@ -61,6 +61,9 @@ type Config struct {
 	GPUs     GPUs
 	Platform string
 
+	// BuildEnv is [build.env]: values install steps need (envstart.go).
+	BuildEnv map[string]string
+
 	// Path is the devenv.toml file read; its directory is the project root.
 	Path string
 	// set records which top-level keys the file sets, so that a template's default
@@ -273,6 +276,10 @@ var configFields = map[string]fieldDecoder{
 	"cache_push":          decodeCachePush,
 	"env": func(d decoder, c *Config, key string, v any) (err error) {
 		c.Env, err = d.envTable(key, v)
+		return err
+	},
+	"build": func(d decoder, c *Config, key string, v any) (err error) {
+		c.BuildEnv, err = d.buildTable(key, v)
 		return err
 	},
 	"dependencies": func(d decoder, c *Config, key string, v any) (err error) {

@@ -102,8 +102,18 @@ func TestFingerprintChanges(t *testing.T) {
 			rewriteConfig(t, root, "pip install -r requirements.txt", "pip install -U -r requirements.txt")
 			return testHost
 		}},
-		{"env added", func(t *testing.T, root string) Host {
-			rewriteConfig(t, root, `install = "pip install -r requirements.txt"`, "install = \"pip install -r requirements.txt\"\n[env]\nA = \"1\"")
+		// [env] values reach the build only when an install step may need them
+		// (envstart.go); TestFingerprintIgnoresRunEnv has the others.
+		{"build env added", func(t *testing.T, root string) Host {
+			rewriteConfig(t, root, `install = "pip install -r requirements.txt"`, "install = \"pip install -r requirements.txt\"\n[build.env]\nA = \"1\"")
+			return testHost
+		}},
+		{"package index added", func(t *testing.T, root string) Host {
+			rewriteConfig(t, root, `install = "pip install -r requirements.txt"`, "install = \"pip install -r requirements.txt\"\n[env]\nPIP_INDEX_URL = \"http://127.0.0.1/simple/\"")
+			return testHost
+		}},
+		{"env named by an install step", func(t *testing.T, root string) Host {
+			rewriteConfig(t, root, `install = "pip install -r requirements.txt"`, "install = \"pip install -r requirements.txt $EXTRA\"\n[env]\nEXTRA = \"-q\"")
 			return testHost
 		}},
 		{"host uid", func(t *testing.T, root string) Host {

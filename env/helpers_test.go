@@ -98,7 +98,7 @@ func groupDirs(files []string) []string {
 // setup command, per group one COPY per directory and one RUN per install command, and
 // the RUN that adds the user.
 func expectedInstructions(s *Spec) int {
-	n := 1 + stackEnvLines[s.Template] + len(s.Env) + 1
+	n := 1 + stackEnvLines[s.Template] + len(BuildEnvNames(s)) + 1
 	if len(s.Packages) > 0 {
 		n++
 	}
@@ -217,7 +217,7 @@ func checkDockerfile(t testing.TB, s *Spec, opt RenderOptions, text string) {
 	for range stackEnvLines[s.Template] {
 		next("ENV")
 	}
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range BuildEnvNames(s) {
 		n := next("ENV")
 		args := nodeArgs(n)
 		if len(args) != 3 || args[0] != k {

@@ -178,11 +178,11 @@ func Prepare(ctx context.Context, eng Engine, p *Project, opt RunOptions) error 
 	return ensureCreated(ctx, eng, p, opt)
 }
 
-// createdHash is what a fresh environment's on_create ran for: the image, the mounts
-// and the hook's text.
+// createdHash is what a fresh environment's on_create ran for: the image, the mounts,
+// the [env] values (no longer part of the image) and the hook's text.
 func createdHash(p *Project) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", p.Fingerprint, mountsHash(userMounts(p.Spec, runtime.GOOS)))
+	fmt.Fprintf(h, "%s\n%s\n%s\n", p.Fingerprint, mountsHash(userMounts(p.Spec, runtime.GOOS)), envHash(p.Spec))
 	for _, c := range p.Spec.OnCreate {
 		fmt.Fprintf(h, "%d:%s\n", len(c), c)
 	}

@@ -39,6 +39,8 @@ const (
 	// fresh environment's on_create ran for (hooks.go).
 	LabelHooks   = "dev.devenv.hooks"
 	LabelCreated = "dev.devenv.created"
+	// LabelEnv holds, on a warm container, a hash of the [env] values it started with.
+	LabelEnv = "dev.devenv.env"
 	// LabelClient names, on a fresh container, the devenv that waits for it (the
 	// machine's boot id, its pid and start time): `devenv ps` marks the container
 	// when that devenv is gone, and `devenv clean` removes it.

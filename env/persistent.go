@@ -17,7 +17,7 @@ var keepAlive = []string{"/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do s
 
 // runPersistent runs the command with an exec in the project's warm container,
 // starting it first when there is none for the current image. Warm containers of
-// older images are removed: the environment follows the project.
+// older images (or other [env] values) are removed: the environment follows the project.
 func runPersistent(ctx context.Context, eng ContainerEngine, p *Project, opt RunOptions) (int, error) {
 	req := RunRequest(p, opt, runtime.GOOS)
 	target, err := warmContainer(ctx, eng, p, req)
@@ -50,7 +50,7 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 			continue
 		}
 		if c.Labels[LabelFingerprint] == p.Fingerprint && c.Labels[LabelMounts] == mountsHash(req.Mounts) &&
-			c.Labels[LabelHooks] == hooksHash(p.Spec) && c.State == "running" {
+			c.Labels[LabelHooks] == hooksHash(p.Spec) && c.Labels[LabelEnv] == envHash(p.Spec) && c.State == "running" {
 			target = c.ID
 			continue
 		}
@@ -68,6 +68,7 @@ func warmContainer(ctx context.Context, pe ContainerEngine, p *Project, req engi
 	start.Labels = p.containerLabels("persistent")
 	start.Labels[LabelPersistent] = "true"
 	start.Labels[LabelMounts] = mountsHash(req.Mounts)
+	start.Labels[LabelEnv] = envHash(p.Spec)
 	if sum := hooksHash(p.Spec); sum != "" {
 		start.Labels[LabelHooks] = sum
 	}

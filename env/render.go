@@ -80,7 +80,9 @@ func Render(s *Spec, opt RenderOptions) (string, error) {
 		}
 		data.Stack += text
 	}
-	for _, k := range sortedKeys(s.Env) {
+	// Only the values an install step may need: the rest are given to the container
+	// when it starts, so changing one never rebuilds (envstart.go).
+	for _, k := range BuildEnvNames(s) {
 		data.Env = append(data.Env, k+"="+quoteEnvValue(s.Env[k]))
 	}
 	if len(s.Packages) > 0 || len(s.AptSources) > 0 {

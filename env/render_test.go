@@ -63,6 +63,19 @@ dependencies = [
 		"services/api/go.sum":        "",
 		"tools/go.mod":               "",
 	}},
+	// [env] values reach the Dockerfile only when an install step may need them:
+	// [build.env], a package manager's own names, a value a build command names.
+	{name: "env_build", toml: `template = "python"
+setup = "pip config list --verbose $SETUP_FLAGS"
+
+[env]
+PORT = "8000"
+PIP_INDEX_URL = "http://127.0.0.1:8080/simple/"
+SETUP_FLAGS = "-v"
+
+[build.env]
+GREETING = "say \"hi\" to $USER \\o/"
+`, files: map[string]string{"requirements.txt": ""}},
 	{name: "no_buildkit", toml: "template = \"python\"\npackages = [\"git\"]\n", files: map[string]string{"requirements.txt": ""}, classic: true, ca: true},
 	{name: "ca_bundle", toml: "template = \"node\"\npackages = [\"git\"]\nsetup = \"npm i -g pnpm\"\n", files: map[string]string{"package.json": "{}"}, ca: true},
 	{name: "user_uid_gid", toml: "template = \"go\"\nuser = \"2000:3000\"\n", files: map[string]string{"go.mod": ""}},

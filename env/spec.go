@@ -34,7 +34,9 @@ type Spec struct {
 	Setup    []string
 	Groups   []Group
 	Caches   []string
-	Env      map[string]string // [env]: in the image and at run time
+	Env      map[string]string // [env] and [build.env]: given to the container when it starts
+	// BuildEnv names the [build.env] values; BuildEnvNames says which reach the image.
+	BuildEnv []string
 	PassEnv  []string
 	Ports    []string
 	User     User
@@ -284,6 +286,9 @@ func Resolve(c *Config, host Host) (*Spec, error) {
 			return nil, d.errAt([]string{"env", k}, "[env] %v", err)
 		}
 		s.Env[k] = c.Env[k]
+	}
+	if err := resolveBuildEnv(c, s, d); err != nil {
+		return nil, err
 	}
 	for _, k := range c.PassEnv {
 		if !envNameRe.MatchString(k) {
