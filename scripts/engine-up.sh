@@ -42,6 +42,8 @@ command -v unzip >/dev/null 2>&1 || need_packages+=(unzip)
 # The hang-up tests (tests/hangup_test.go) close a tmux session under devenv; the
 # full-disk ones mount tmpfs (util-linux) and give a second dockerd a bridge (ip).
 command -v tmux >/dev/null 2>&1 || need_packages+=(tmux)
+# The devenv.lock tests (tests/lock_test.go) index a local Debian repository they make.
+command -v dpkg-scanpackages >/dev/null 2>&1 || need_packages+=(dpkg-dev)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
