@@ -44,6 +44,8 @@ command -v unzip >/dev/null 2>&1 || need_packages+=(unzip)
 command -v tmux >/dev/null 2>&1 || need_packages+=(tmux)
 # The devenv.lock tests (tests/lock_test.go) index a local Debian repository they make.
 command -v dpkg-scanpackages >/dev/null 2>&1 || need_packages+=(dpkg-dev)
+# ... and through sudo, with a sudoers rule the test writes and removes.
+command -v sudo >/dev/null 2>&1 || need_packages+=(sudo)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

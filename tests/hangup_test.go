@@ -22,6 +22,48 @@ func init() {
 	scriptCmds["waitrunning"] = cmdWaitRunning
 	scriptCmds["tmux"] = cmdTmux
 	scriptCmds["leftover"] = cmdLeftover
+	scriptCmds["sudoers"] = cmdSudoers
+	scriptCmds["traversable"] = cmdTraversable
+}
+
+// sudoers USER: a sudoers rule, for the script's length, that lets USER run sh as root
+// without a password, as a developer who runs `sudo devenv shell` has.
+func cmdSudoers(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sudoers USER")
+	}
+	if _, err := exec.LookPath("sudo"); err != nil {
+		ts.Fatalf("sudo is missing: run scripts/engine-up.sh (it installs sudo)")
+	}
+	if os.Getuid() != 0 {
+		ts.Fatalf("sudoers: writing a sudoers rule needs root")
+	}
+	rule := fmt.Sprintf("/etc/sudoers.d/devenv-e2e-%d", os.Getpid())
+	ts.Check(os.WriteFile(rule, []byte(args[0]+" ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh\n"), 0o440))
+	ts.Defer(func() { _ = os.Remove(rule) })
+	if out, err := exec.Command("visudo", "-c", "-f", rule).CombinedOutput(); err != nil {
+		ts.Fatalf("visudo: %v: %s", err, out)
+	}
+}
+
+// traversable PATH...: every directory from each PATH up to / may be entered by other
+// users (o+x), for commands run as another user; restored when the script ends.
+func cmdTraversable(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: traversable PATH...")
+	}
+	for _, p := range args {
+		for d := ts.MkAbs(p); d != "/" && d != "."; d = filepath.Dir(d) {
+			st, err := os.Stat(d)
+			ts.Check(err)
+			if !st.IsDir() || st.Mode().Perm()&0o005 == 0o005 {
+				continue
+			}
+			mode := st.Mode().Perm()
+			ts.Check(os.Chmod(d, mode|0o005))
+			ts.Defer(func() { _ = os.Chmod(d, mode) })
+		}
+	}
 }
 
 // devenvpath VAR: set VAR to the devenv binary under test, for commands (su -c)
