@@ -63,7 +63,7 @@ func sharedFingerprint(s *Spec, dockerfile string) (string, error) {
 // sharedLabels mark a shared image: its name, fingerprint and devenv's version,
 // never the project's path (LabelProject) or anything of the machine that built it.
 func sharedLabels(sp *Project) map[string]string {
-	return map[string]string{LabelName: sp.Spec.Name, LabelFingerprint: sp.Fingerprint, LabelVersion: Version, LabelShared: "true"}
+	return map[string]string{LabelName: sp.Spec.Name, LabelFingerprint: sp.Fingerprint, LabelVersion: Version}
 }
 
 // CacheRef is where the shared image of sp lives in the cache.

@@ -60,12 +60,13 @@ func userFiles(ctx context.Context, eng ArchiveEngine, ctr string, u User) ([]by
 	passwd, group = addUserEntries(passwd, group, u)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
+	now := time.Now()
 	for _, f := range []struct {
 		name string
 		mode int64
 		body string
 	}{{"etc/passwd", pmode, passwd}, {"etc/group", gmode, group}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), Typeflag: tar.TypeReg, ModTime: now}); err != nil {
 			return nil, err
 		}
 		if _, err := io.WriteString(tw, f.body); err != nil {
@@ -76,7 +77,7 @@ func userFiles(ctx context.Context, eng ArchiveEngine, ctr string, u User) ([]by
 	home := strings.Trim(path.Clean(u.Home), "/")
 	parts := strings.Split(home, "/")
 	for i := range parts {
-		hdr := &tar.Header{Name: strings.Join(parts[:i+1], "/") + "/", Mode: 0o755, Typeflag: tar.TypeDir}
+		hdr := &tar.Header{Name: strings.Join(parts[:i+1], "/") + "/", Mode: 0o755, Typeflag: tar.TypeDir, ModTime: now}
 		if i == len(parts)-1 {
 			hdr.Uid, hdr.Gid = u.UID, u.GID
 		}

@@ -53,10 +53,6 @@ const (
 	LabelSpareImage = "dev.devenv.spare-image"
 )
 
-// LabelShared marks an image meant for others (the shared cache, push): it carries
-// no project path and nothing of the machine that built it (cache.go).
-const LabelShared = "dev.devenv.shared"
-
 // ImageTag is the content-addressed tag of a spec's image.
 func ImageTag(name, fingerprint string) string { return "devenv/" + name + ":" + fingerprint }
 

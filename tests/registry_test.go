@@ -74,18 +74,22 @@ func TestRegistryScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"asuser":       cmdAsUser,
-			"registry":     cmdRegistry,
-			"bg":           cmdBg,
-			"waitlog":      cmdWaitLog,
-			"bgsignal":     cmdBgSignal,
-			"bgwait":       cmdBgWait,
-			"dockerlogin":  cmdDockerLogin,
-			"nocontainers": cmdNoContainers,
-		},
+		Cmds:                registryCmds,
 		RequireExplicitExec: true,
 	})
+}
+
+// registryCmds are the commands registry scripts may use; files that add commands
+// (cache_test.go) add them here in their init.
+var registryCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"asuser":       cmdAsUser,
+	"registry":     cmdRegistry,
+	"bg":           cmdBg,
+	"waitlog":      cmdWaitLog,
+	"bgsignal":     cmdBgSignal,
+	"bgwait":       cmdBgWait,
+	"dockerlogin":  cmdDockerLogin,
+	"nocontainers": cmdNoContainers,
 }
 
 // registry NAME [htpasswd USER PASS]: start a registry on 127.0.0.1 on a free port,
