@@ -29,17 +29,21 @@ func init() {
 	scriptCmds["retag"] = cmdRetag
 }
 
-// debrepo publish NAME VERSION | unpublish NAME VERSION | serve: a flat Debian
-// repository in $WORK/debrepo. serve sets REPO_URL to where build steps reach it.
+// debrepo publish NAME VERSION [DEPENDS] | unpublish NAME VERSION | serve: a flat
+// Debian repository in $WORK/debrepo. serve sets REPO_URL to where build steps reach it.
 func cmdDebRepo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: debrepo publish NAME VERSION | unpublish NAME VERSION | serve")
+		ts.Fatalf("usage: debrepo publish NAME VERSION [DEPENDS] | unpublish NAME VERSION | serve")
 	}
 	repo := ts.MkAbs("debrepo")
 	ts.Check(os.MkdirAll(repo, 0o755))
 	switch {
-	case args[0] == "publish" && len(args) == 3:
-		buildDeb(ts, repo, args[1], args[2])
+	case args[0] == "publish" && (len(args) == 3 || len(args) == 4):
+		depends := ""
+		if len(args) == 4 {
+			depends = args[3]
+		}
+		buildDeb(ts, repo, args[1], args[2], depends)
 		indexRepo(ts, repo)
 	case args[0] == "unpublish" && len(args) == 3:
 		ts.Check(os.Remove(filepath.Join(repo, debName(args[1], args[2]))))
@@ -53,12 +57,16 @@ func cmdDebRepo(ts *testscript.TestScript, neg bool, args []string) {
 
 func debName(name, version string) string { return name + "_" + version + "_all.deb" }
 
-// buildDeb makes NAME_VERSION_all.deb holding /usr/share/NAME/version.
-func buildDeb(ts *testscript.TestScript, repo, name, version string) {
+// buildDeb makes NAME_VERSION_all.deb holding /usr/share/NAME/version, depending on
+// depends (a Depends: field) unless it is empty.
+func buildDeb(ts *testscript.TestScript, repo, name, version, depends string) {
 	root := ts.MkAbs(filepath.Join("debsrc", name+"-"+version))
 	ts.Check(os.MkdirAll(filepath.Join(root, "DEBIAN"), 0o755))
 	ts.Check(os.MkdirAll(filepath.Join(root, "usr/share", name), 0o755))
 	control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: devenv tests <tests@devenv.invalid>\nDescription: a package the devenv.lock tests build\n", name, version)
+	if depends != "" {
+		control += "Depends: " + depends + "\n"
+	}
 	ts.Check(os.WriteFile(filepath.Join(root, "DEBIAN/control"), []byte(control), 0o644))
 	ts.Check(os.WriteFile(filepath.Join(root, "usr/share", name, "version"), []byte(version+"\n"), 0o644))
 	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", root, filepath.Join(repo, debName(name, version))).CombinedOutput(); err != nil {
