@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/devenv/devenv/env/engine"
 	"github.com/devenv/devenv/env/filesync"
 )
@@ -38,58 +36,22 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 		return func() {}, err
 	}
 	s := p.Spec
-	p.TreeVolume = TreeVolume(s)
-	labels := map[string]string{LabelProject: s.Root, LabelName: s.Name, LabelVersion: Version, LabelTree: s.Root}
-	if err := eng.EnsureVolume(ctx, p.TreeVolume, labels); err != nil {
-		return nil, err
-	}
-	statePath, err := SyncStatePath(a.Endpoint, s.Root)
-	if err != nil {
-		return nil, err
-	}
 	notice := &crlfWriter{w: orDiscard(opt.Stderr), crlf: opt.TTY}
-	if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
-		return nil, err
-	}
-	lock := flock.New(statePath + ".lock")
-	if ok, err := lock.TryLock(); err != nil || !ok {
-		// Another devenv of this project syncs the same volume already.
-		fmt.Fprintf(notice, "devenv sync: another devenv syncs %s with %s; this command uses the same volume\n", s.Root, a.Endpoint)
+	ts, err := openTree(ctx, eng, a.Endpoint, TreeVolume(s), projectTarget(p), notice)
+	var busy *errSyncBusy
+	if errors.As(err, &busy) {
+		// The other devenv keeps the volume in step; this command uses it as it is.
+		p.TreeVolume = TreeVolume(s)
+		fmt.Fprintf(notice, "devenv sync: %v already; this command uses the same volume\n", busy)
 		return func() {}, nil
 	}
-	helper, err := eng.StartDetached(ctx, engine.RunRequest{
-		Image:  p.Tag,
-		Name:   containerName(s.Name) + "-sync",
-		Cmd:    []string{"sh", "-c", "while sleep 3600; do :; done"},
-		User:   "0:0",
-		Mounts: []engine.Mount{{Source: p.TreeVolume, Target: s.Workdir, Volume: true}},
-		Labels: p.containerLabels("sync"),
-	})
 	if err != nil {
-		_ = lock.Unlock()
-		return nil, fmt.Errorf("starting the sync's helper container on %s: %w", a.Endpoint, err)
+		return nil, err
 	}
-	stopHelper := func() {
-		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = eng.RemoveContainer(rmCtx, helper, true)
-		_ = lock.Unlock()
-	}
-	remote := &engineRemote{eng: eng, container: helper, dir: s.Workdir}
-	// A fresh volume's root belongs to whoever owns the workdir in the image.
-	if _, err := remote.run(ctx, `chown "$2" "$1"`, []string{fmt.Sprintf("%d:%d", s.User.UID, s.User.GID)}); err != nil {
-		stopHelper()
-		return nil, fmt.Errorf("preparing the volume %s on %s: %w", p.TreeVolume, a.Endpoint, err)
-	}
-	syncer, err := filesync.New(filesync.Options{
-		Root: s.Root, UID: s.User.UID, GID: s.User.GID, StatePath: statePath,
-		Endpoint: a.Endpoint, Volume: p.TreeVolume, Notice: notice,
-	}, remote)
-	if err == nil {
-		err = syncer.Full(ctx)
-	}
-	if err != nil {
-		stopHelper()
+	p.TreeVolume = ts.volume
+	syncer := ts.syncer
+	if err := ts.first(ctx); err != nil {
+		ts.close(ctx)
 		return nil, fmt.Errorf("uploading %s to the volume %s on %s: %w (no file was changed on the host)", s.Root, p.TreeVolume, a.Endpoint, err)
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
@@ -125,7 +87,7 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 			}
 			fmt.Fprintf(notice, "devenv sync: the last sync with %s did not finish (%s): no file is lost: the host's changes are on the host, the container's in the volume %s; the next devenv run or shell syncs them (devenv sync shows what is pending)\n", a.Endpoint, cause, p.TreeVolume)
 		}
-		stopHelper()
+		ts.close(ctx)
 	}, nil
 }
 

@@ -110,3 +110,23 @@ func (r *engineRemote) Remove(ctx context.Context, paths []string) error {
 	}
 	return nil
 }
+
+// hashCmd prints "HASH  NAME" per file (coreutils' and busybox's sha256sum alike).
+const hashCmd = `cd "$1" && shift && sha256sum -- "$@" 2>/dev/null; true`
+
+func (r *engineRemote) Hash(ctx context.Context, paths []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(paths); start += batch {
+		text, err := r.run(ctx, hashCmd, paths[start:min(start+batch, len(paths))])
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(text, "\n") {
+			sum, name, ok := strings.Cut(line, "  ")
+			if ok && len(sum) == 64 {
+				out[name] = sum
+			}
+		}
+	}
+	return out, nil
+}

@@ -44,8 +44,10 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 				return err
 			}
 			delete(s.st.Files, p)
+			s.dirty = true
 		case forget:
 			delete(s.st.Files, p)
+			s.dirty = true
 		case both:
 			boths = append(boths, p)
 		}
@@ -56,6 +58,11 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 			s.suspect[p] = true
 		}
 	}
+	boths, more, err := s.sameContent(ctx, boths, ctr)
+	if err != nil {
+		return s.interrupted(err)
+	}
+	pushes = append(pushes, more...)
 	for _, p := range boths {
 		more, err := s.resolve(ctx, p, ctr[p])
 		if err != nil {
@@ -81,7 +88,12 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 			return s.interrupted(err)
 		}
 	}
-	s.st.LastSync, s.st.Interrupted = s.opt.Now(), ""
+	// The container is polled every half second or so: a poll that changed nothing
+	// does not rewrite the state (a big tree's state is megabytes).
+	if !s.dirty && s.st.Interrupted == "" && len(pushes)+len(pulls)+len(removes)+len(boths) == 0 {
+		return nil
+	}
+	s.st.LastSync, s.st.Interrupted, s.st.Uploading, s.dirty = s.opt.Now(), "", false, false
 	return s.st.save(s.opt.StatePath)
 }
 

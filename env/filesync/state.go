@@ -41,6 +41,10 @@ type State struct {
 	// Interrupted is why the last sync did not finish ("" when it did): files changed
 	// since LastSync on either side are still only there.
 	Interrupted string `json:"interrupted,omitempty"`
+	// Uploading: a first upload began and did not finish. The volume holds only what
+	// the host sent (no command ran on it yet), so where both sides differ the host's
+	// file is the whole one and the container's a cut copy.
+	Uploading bool `json:"uploading,omitempty"`
 }
 
 // StatePath is where the state of root's sync with the engine at endpoint is kept,

@@ -23,6 +23,9 @@ type Remote interface {
 	Pull(ctx context.Context, rel string) (io.ReadCloser, error)
 	// Remove deletes files.
 	Remove(ctx context.Context, paths []string) error
+	// Hash is the SHA-256 (hex) of each given file; a file that does not exist is
+	// left out.
+	Hash(ctx context.Context, paths []string) (map[string]string, error)
 }
 
 // Options describe one project's sync.
@@ -48,6 +51,7 @@ type Syncer struct {
 	ig      *Ignore
 	dirs    []string        // the host's directories at the last full scan
 	suspect map[string]bool // container files changed within the listing's second
+	dirty   bool            // the state changed since it was last saved
 	pushed  int
 	pulled  int
 }
@@ -77,17 +81,42 @@ func (s *Syncer) Full(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ig = newIgnore(s.opt.Root)
+	// The host's walk and the container's listing are independent: both at once.
+	type listing struct {
+		files map[string]FileStat
+		now   int64
+		err   error
+	}
+	listed := make(chan listing, 1)
+	go func() {
+		files, now, err := s.remote.List(ctx, nil)
+		listed <- listing{files, now, err}
+	}()
 	host, dirs, err := scan(s.opt.Root, s.ig)
+	l := <-listed
 	if err != nil {
 		return err
 	}
 	s.dirs = dirs
-	ctr, now, err := s.remote.List(ctx, nil)
-	if err != nil {
-		return s.interrupted(err)
+	if l.err != nil {
+		return s.interrupted(l.err)
 	}
-	paths := unionKeys(host, ctr, s.st.Files)
-	return s.apply(ctx, paths, host, ctr, now)
+	s.forgetLostVolume(l.files)
+	paths := unionKeys(host, l.files, s.st.Files)
+	s.dirty = true // a full sync always records when it ran
+	return s.apply(ctx, paths, host, l.files, l.now)
+}
+
+// forgetLostVolume drops the common ancestor when the container's side is empty
+// while the state remembers files there: the volume was removed or emptied behind
+// devenv's back (docker volume rm, another machine's engine). Taking that as the
+// container deleting every file would delete the host's; instead the host's files go
+// to the container again, as at a first upload.
+func (s *Syncer) forgetLostVolume(ctr map[string]FileStat) {
+	if len(ctr) == 0 && len(s.st.Files) > 0 {
+		s.st.Files = map[string]Entry{}
+		s.dirty = true
+	}
 }
 
 // Container compares every file the container has changed since the last sync.
@@ -98,6 +127,7 @@ func (s *Syncer) Container(ctx context.Context) error {
 	if err != nil {
 		return s.interrupted(err)
 	}
+	s.forgetLostVolume(ctr)
 	var paths []string
 	for p := range unionKeys(ctr, nil, s.st.Files) {
 		c, ok := ctr[p]

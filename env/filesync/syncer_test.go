@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -218,4 +220,18 @@ func TestInterruptedLosesNothing(t *testing.T) {
 	if s.State().Interrupted != "" {
 		t.Error("still marked interrupted after a full sync")
 	}
+}
+
+func (m *memRemote) Hash(_ context.Context, paths []string) (map[string]string, error) {
+	if m.down {
+		return nil, errDown
+	}
+	out := map[string]string{}
+	for _, p := range paths {
+		if f, ok := m.files[p]; ok {
+			sum := sha256.Sum256(f.data)
+			out[p] = hex.EncodeToString(sum[:])
+		}
+	}
+	return out, nil
 }
