@@ -325,7 +325,7 @@ if E.get("BENCH_R_GO_LOGS"):
         "go: cold as the brief defines it (no bench-go image, `build --rebuild`, layer cache as the engine had it): "
         "%.2f s; ran: %s; CACHED: %s. Against it the rebuild ratio would be %.2f" % (
             image_cold, ", ".join(ic_ran) or "nothing", ", ".join(ic_cached) or "nothing", rebuild / image_cold),
-        "go: cold used for 5a (one ENV line unique to this run added under [env], so no layer from the "
+        "go: cold used for 5a (one ENV line unique to this run added under [build.env], so no layer from the "
         "packages step on is in the cache): %.2f s; ran: %s; CACHED: %s" % (
             cold, ", ".join(c_ran) or "nothing", ", ".join(c_cached) or "nothing"),
         "go: change: `GOTOOLCHAIN=local GOFLAGS=-mod=mod go get golang.org/x/text@v0.14.0` on the host (%s)" % (
@@ -368,6 +368,22 @@ if E.get("BENCH_R_NODE_SKIP") != "1":
                      "n/a", "< 0.30", "n/a"])
         rows.append([NODE_STEPS_T, "n/a", "-", "-", "only COPY package*.json + npm ci + mv node_modules", "n/a"])
         node_notes.append("node: n/a: %s" % (E.get("BENCH_R_NODE_NOTE") or "?"))
+
+# ---- row 8: one [env] value changed, then `run -- true` (against 5a's cold build)
+ENVCHG_T = "8 [env] value changed: `run -- true` vs cold `build --rebuild` (examples/go copy)"
+if E.get("BENCH_R_ENVCHG_STEPS"):
+    a = pooled("envchg")["devenv"]
+    cold = float(E["BENCH_R_GO_COLD_S"])
+    steps, added = int(E["BENCH_R_ENVCHG_STEPS"]), int(E["BENCH_R_ENVCHG_IMAGES"])
+    ok = steps == 0 and added == 0 and not E.get("BENCH_R_ENVCHG_NOTE")
+    missed |= not ok
+    rows.append([ENVCHG_T, ms(statistics.median(a)), "%.2f s" % cold, "%.3f" % (statistics.median(a) / cold),
+                 "no build step", "PASS" if ok else "MISS"])
+    go_notes.append("envchg: a new BENCH_ENV value in [env] before each of %d runs (hyperfine --prepare); then once "
+                    "more with the output kept: %d BuildKit lines, %d images added%s" % (
+                        len(a), steps, added, "; " + E["BENCH_R_ENVCHG_NOTE"] if E.get("BENCH_R_ENVCHG_NOTE") else ""))
+else:
+    rows.append([ENVCHG_T, "n/a", "n/a", "n/a", "no build step", "n/a (needs the go rows)"])
 
 # ---- rows 7a, 7b: interactive shell on a pty (bench/shellbench.py)
 shell_notes = []

@@ -21,7 +21,7 @@
 #   BENCH_WATCH_SPACING  seconds from one save to the next      (default 2.5)
 #   BENCH_WATCH_IDLE     seconds of the idle-CPU window          (default 10)
 #   BENCH_SKIP_WATCH=1   skip the `devenv watch` rows (4a-4d)
-#   BENCH_SKIP_GO=1      skip the examples/go incremental rebuild rows (5a, 5b)
+#   BENCH_SKIP_GO=1      skip the examples/go incremental rebuild rows (5a, 5b) and the [env] row (8)
 #   BENCH_SKIP_NODE=1    skip the examples/node incremental rebuild rows (6a, 6b)
 #   BENCH_NODE_PKG       the npm package the node rows add        (default ms@2.1.3: no dependencies)
 #   BENCH_SKIP_DEVCONTAINER=1  skip the Dev Containers CLI rows (1b, 1c, 3b)
@@ -479,7 +479,7 @@ fi
 # A copy of examples/go named bench-go. Three builds, one run each:
 #   image-cold:  `build --rebuild` with no bench-go image; BuildKit's layer cache is as
 #                the engine has it (warm when examples/go was built before: all CACHED).
-#   cold:        the same after one ENV line unique to this run is added to [env], so no
+#   cold:        the same after one ENV line unique to this run is added to [build.env], so no
 #                layer from the OS packages on can come from the cache (apt's .deb cache
 #                mount may still be warm). The reference of row 5a.
 #   rebuild:     `go get golang.org/x/text@v0.14.0` on the host, then `build`.
@@ -502,9 +502,8 @@ if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
   [ -z "$old" ] || docker image rm $old >/dev/null
   log "go: cold build of the examples/go copy (no bench-go image; layer cache as it is)"
   GO_IMAGE_COLD_S=$(go_build go-image-cold --rebuild)
-  # The cache-busting line goes into [env], which must be the last table of the file.
-  [ "$(grep -E '^\[' "$GO_DIR/devenv.toml" | tail -n 1)" = "[env]" ] || printf '\n[env]\n' >>"$GO_DIR/devenv.toml"
-  printf 'BENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$GO_DIR/devenv.toml"
+  # The cache-busting line goes into [build.env] ([env] values no longer reach the image).
+  printf '\n[build.env]\nBENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$GO_DIR/devenv.toml"
   log "go: cold build with the layer cache bypassed (one unique ENV line)"
   GO_COLD_S=$(go_build go-cold --rebuild)
   go_before=$(grep -E '^go ' "$GO_DIR/go.mod")
@@ -518,9 +517,31 @@ if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
   GO_REBUILD_S=$(go_build go-rebuild)
 fi
 
+# ---------------------------------------------------------------- go: one [env] value changed (row 8)
+# The bench-go copy of rows 5a/5b, up to date: before each timed `run -- true` a new
+# value of one [env] variable (BENCH_ENV) is written; the reference is 5a's cold build.
+# Then once more, with the output kept: no build step may run, no image may be added.
+ENVCHG_NOTE="" ENVCHG_STEPS="" ENVCHG_IMAGES=""
+if [ -n "$GO_COLD_S" ]; then
+  sed -i '/^\[env\]$/a BENCH_ENV = "0"' "$GO_DIR/devenv.toml"
+  printf '#!/bin/sh\nexec sed -i "s/^BENCH_ENV = .*/BENCH_ENV = \\"$(date +%%s%%N)\\"/" %s\n' "$GO_DIR/devenv.toml" >"$WORK/bump-env.sh"
+  chmod +x "$WORK/bump-env.sh"
+  "$DEVENV" -C "$GO_DIR" build >"$WORK/envchg.log" 2>&1 || die "devenv build after adding BENCH_ENV failed: $(tail -n 3 "$WORK/envchg.log")"
+  images_before=$(docker images -q devenv/bench-go | wc -l)
+  log "hyperfine envchg: $RUNS runs, a new BENCH_ENV value before each"
+  hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --prepare "$WORK/bump-env.sh" \
+    --export-json "$OUT_JSON/envchg-1.json" -n devenv "$DEVENV -C $GO_DIR run -- true" >&2
+  "$WORK/bump-env.sh"
+  want=$(sed -n 's/^BENCH_ENV = "\(.*\)"$/\1/p' "$GO_DIR/devenv.toml")
+  got=$("$DEVENV" -C "$GO_DIR" run -- sh -c 'echo "$BENCH_ENV"' 2>"$WORK/envchg.log")
+  [ "$got" = "$want" ] || ENVCHG_NOTE="the container saw BENCH_ENV=$got, devenv.toml says $want"
+  ENVCHG_STEPS=$(grep -cE '^#[0-9]+ ' "$WORK/envchg.log" || true)
+  ENVCHG_IMAGES=$(( $(docker images -q devenv/bench-go | wc -l) - images_before ))
+fi
+
 # ---------------------------------------------------------------- node: one package added (rows 6a, 6b)
 # A copy of examples/node named bench-node, built like the go rows' cold and rebuild:
-#   cold:     `build --rebuild` after one ENV line unique to this run is added to [env]
+#   cold:     `build --rebuild` after one ENV line unique to this run is added to [build.env]
 #             (no layer from the packages step on can come from the layer cache; the apt
 #             and npm cache mounts may be warm). The reference of row 6a.
 #   rebuild:  `npm install --package-lock-only` of NODE_PKG with the host's npm (it
@@ -541,8 +562,7 @@ if [ "${BENCH_SKIP_NODE:-0}" != 1 ]; then
   grep -q '^name = "bench-node"$' "$NODE_DIR/devenv.toml" || die "could not rename the examples/node copy"
   old=$(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-node)
   [ -z "$old" ] || docker image rm $old >/dev/null
-  [ "$(grep -E '^\[' "$NODE_DIR/devenv.toml" | tail -n 1)" = "[env]" ] || printf '\n[env]\n' >>"$NODE_DIR/devenv.toml"
-  printf 'BENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$NODE_DIR/devenv.toml"
+  printf '\n[build.env]\nBENCH_COLD = "%s"\n' "$(basename "$WORK")-$(date +%s%N)" >>"$NODE_DIR/devenv.toml"
   log "node: cold build of the examples/node copy (one unique ENV line)"
   if ! NODE_COLD_S=$(node_build node-cold --rebuild); then
     NODE_COLD_S=""
@@ -582,7 +602,7 @@ cp -r "$OUT_JSON" "$JSON_KEEP"
 cp "$WORK/ctx.jsonl" "$WORK/devenv-build.log" "$JSON_KEEP/" 2>/dev/null || true
 [ -f "$WORK/ref-build.log" ] && cp "$WORK/ref-build.log" "$JSON_KEEP/"
 for f in watch.json watch.log go-image-cold.log go-cold.log go-get.log go-rebuild.log \
-    shell.json dc-npm.log dc-up.log dc-build.log persist.log node-cold.log node-npm.log node-rebuild.log; do
+    shell.json dc-npm.log dc-up.log dc-build.log persist.log node-cold.log node-npm.log node-rebuild.log envchg.log; do
   if [ -f "$WORK/$f" ]; then cp "$WORK/$f" "$JSON_KEEP/"; fi
 done
 if [ -f "$GO_DIR/go.mod" ]; then cp "$GO_DIR/go.mod" "$JSON_KEEP/go-rebuild.go.mod"; fi
@@ -613,6 +633,7 @@ export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_
   BENCH_R_NODE_SKIP="${BENCH_SKIP_NODE:-0}" BENCH_R_NODE_LOGS="$WORK" BENCH_R_NODE_COLD_S="$NODE_COLD_S" \
   BENCH_R_NODE_REBUILD_S="$NODE_REBUILD_S" BENCH_R_NODE_NOTE="$NODE_NOTE" BENCH_R_NODE_NPM_NOTE="$NODE_NPM_NOTE" \
   BENCH_R_NODE_PKG="$NODE_PKG" \
+  BENCH_R_ENVCHG_STEPS="$ENVCHG_STEPS" BENCH_R_ENVCHG_IMAGES="$ENVCHG_IMAGES" BENCH_R_ENVCHG_NOTE="$ENVCHG_NOTE" \
   BENCH_R_REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(cd "$REPO" && git status --porcelain 2>/dev/null | wc -l) uncommitted paths)"
 set +e
 python3 "$BENCH/report.py"
