@@ -89,6 +89,9 @@ func SaveBundle(ctx context.Context, eng Engine, p *Project, path string, opt Bu
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("cannot save %s into %s: %w", sp.Tag, path, err)
 	}
+	if _, _, err := ReadLock(LockPath(p.Spec.Root)); err != nil {
+		return SaveResult{}, err // a malformed lock is not handed on
+	}
 	files := []BundleFile{{Name: bundleImage, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}}
 	extra := map[string][]byte{}
 	for _, name := range []string{ConfigFile, bundleLock} {

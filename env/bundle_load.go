@@ -113,6 +113,23 @@ func LoadBundle(ctx context.Context, eng Engine, path, dir string) (LoadResult, 
 		return LoadResult{}, err
 	}
 	res := LoadResult{Image: man.Image}
+	// The lock is read before anything is loaded: one this devenv cannot read (another
+	// format) stops the load here, not the first build.
+	if err := eachBundleFile(path, func(name string, r io.Reader) error {
+		if name != bundleLock {
+			return nil
+		}
+		data, err := io.ReadAll(r)
+		if err == nil {
+			_, err = ParseLock(path+": "+bundleLock, data)
+		}
+		if err != nil {
+			return fmt.Errorf("%w; nothing was loaded", err)
+		}
+		return nil
+	}); err != nil {
+		return res, err
+	}
 	files := map[string][]byte{}
 	err = eachBundleFile(path, func(name string, r io.Reader) error {
 		if name == bundleImage {

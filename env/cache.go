@@ -50,6 +50,13 @@ func sharedFingerprint(s *Spec, dockerfile string) (string, error) {
 	if s.Platform != "" {
 		fmt.Fprintf(h, "\nplatform %s", s.Platform)
 	}
+	if s.Pins != nil && s.BaseID != "" {
+		// devenv.lock pins the base by its ID, the same on every engine. Without a
+		// lock the base is its tag, as the Dockerfile names it: the engine's own ID
+		// for it is left out, or a machine that lacks the base (one that only pulls)
+		// would look for another image than the one that built it.
+		fmt.Fprintf(h, "\nbase-id %s", s.BaseID)
+	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
 			if err := hashFile(h, s.Root, f); err != nil {

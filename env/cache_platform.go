@@ -58,7 +58,7 @@ func CheckPlatforms(ctx context.Context, eng InfoEngine, platforms []string) err
 	}
 	var missing []string
 	if len(platforms) > 1 && !d.MultiPlatform {
-		missing = append(missing, "an image store that holds several platforms under one tag (Docker 24 or later with the containerd image store: \"features\": {\"containerd-snapshotter\": true} in daemon.json; Docker 20.10's store holds one)")
+		missing = append(missing, "an image store that holds several platforms under one tag (its store holds one per image; Docker 24 or later has one with the containerd image store: \"features\": {\"containerd-snapshotter\": true} in daemon.json)")
 	}
 	local := strings.HasPrefix(d.Endpoint, "unix://")
 	for _, s := range platforms {

@@ -135,7 +135,11 @@ func TestUserLayerFiles(t *testing.T) {
 
 func TestBundleRoundTrip(t *testing.T) {
 	p := loadTestProject(t, "name = \"app\"\nbase = \"busybox:devenv\"\n", cacheHost)
-	writeFiles(t, p.Spec.Root, map[string]string{"devenv.lock": "lock v1\n"})
+	lock, err := (&Lock{LockVersion: LockFormat, DevenvVersion: "v-test", Inputs: LockInputs{Base: "busybox:devenv"}}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, p.Spec.Root, map[string]string{"devenv.lock": string(lock)})
 	eng := enginetest.New()
 	out := filepath.Join(t.TempDir(), "env.tar")
 	res, err := SaveBundle(t.Context(), eng, p, out, BuildOptions{Info: engine.Info{BuildKit: true}})
@@ -161,7 +165,7 @@ func TestBundleRoundTrip(t *testing.T) {
 	// Truncated and tampered bundles: refused, nothing loaded.
 	bad := map[string][]byte{
 		"truncated": data[:len(data)/2],
-		"tampered":  tamper(data, "lock v1", "lock v2"),
+		"tampered":  tamper(data, "v-test", "v-tesT"),
 	}
 	for name, b := range bad {
 		f := filepath.Join(t.TempDir(), name+".tar")
