@@ -180,7 +180,9 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	case mode == SyncedVolume:
 		r.add(Finding{Check: "bind mount", Status: SeveritySkip, Message: "the engine cannot see the project: files come back from the synced volume as the user running devenv"})
 	default:
-		r.add(ownershipFinding(ctx, eng, p, opt))
+		o := opt
+		o.Host.EngineRootless = details.Rootless // the host owner of the container's root
+		r.add(ownershipFinding(ctx, eng, p, o))
 	}
 	return r
 }
@@ -261,10 +263,14 @@ func ownershipFinding(ctx context.Context, eng ContainerEngine, p *Project, opt 
 		return f
 	}
 	want := p.Spec.User
+	if opt.Host.EngineRootless && want.IsRoot() {
+		// A rootless engine maps the container's root to the user (userns.go).
+		want = User{UID: opt.Host.UID, GID: opt.Host.GID}
+	}
 	if uid != want.UID {
 		f.Status = SeverityFail
 		f.Message = fmt.Sprintf("a file written in the container as uid %d is owned by uid %d on the host", want.UID, uid)
-		f.Fix = "the engine remaps users (rootless Docker or userns-remap): files the environment writes will not be yours; set user = \"root\" in devenv.toml under rootless Docker"
+		f.Fix = "the engine remaps users (userns-remap, or a rootless engine that does not say so in its /info): files the environment writes will not be yours; set user = \"root\" in devenv.toml if the container's root is you"
 		return f
 	}
 	f.Status = SeverityOK

@@ -24,6 +24,13 @@ command -v docker-registry >/dev/null 2>&1 || need_packages+=(docker-registry)
 # containers are created with an init, which Podman finds in catatonit.
 command -v podman >/dev/null 2>&1 || need_packages+=(podman)
 dpkg -s catatonit >/dev/null 2>&1 || need_packages+=(catatonit)
+# The rootless tests (tests/rootless_test.go) run Podman as a non-root user in its own user
+# namespace: newuidmap/newgidmap (uidmap) map its subordinate IDs, slirp4netns gives its
+# containers a network.
+command -v newuidmap >/dev/null 2>&1 || need_packages+=(uidmap)
+command -v slirp4netns >/dev/null 2>&1 || need_packages+=(slirp4netns)
+# The TLS engine test (tests/tls_test.go) makes its CA and certificates with openssl.
+command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
 # The ssh:// engine tests run a real sshd on loopback, and docker/cli's helper runs `ssh`.
 [ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need_packages+=(openssh-client)
@@ -90,6 +97,11 @@ if [ "$(id -u)" = 0 ]; then
   getent group docker >/dev/null || groupadd --system docker
   id devenv-ssh >/dev/null 2>&1 || useradd --create-home --shell /bin/sh --groups docker --password '*' devenv-ssh
   mkdir -p /run/sshd
+fi
+# A rootless engine's network (slirp4netns) opens /dev/net/tun as its user: Debian's udev
+# makes it 0666, these sandboxes ship it 0600.
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  chmod 0666 /dev/net/tun
 fi
 log "engine $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
