@@ -273,6 +273,9 @@ type CleanReport struct {
 	// engine's disk in that cache.
 	CacheFreed int64 `json:"build_cache_freed"`
 	DryRun     bool  `json:"dry_run"`
+	// Trees are the projects' synced tree volumes (engines that cannot see the
+	// project): each removed once its files are back on the host, or kept, with why.
+	Trees []TreeVolumeReport `json:"tree_volumes"`
 }
 
 // SkippedImage is an image clean kept, and why.
@@ -328,6 +331,15 @@ func Clean(ctx context.Context, eng Engine, opt CleanOptions) (*CleanReport, err
 			}
 		}
 		rep.Orphans = append(rep.Orphans, c)
+	}
+	// The trees before the images: syncing a volume back needs an image to read it.
+	trees, err := cleanTrees(ctx, eng, q.Root, opt.DryRun)
+	rep.Trees = trees
+	if err != nil {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		errs = append(errs, err)
 	}
 	images, err := ListImages(ctx, eng, q)
 	if err != nil {

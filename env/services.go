@@ -316,7 +316,9 @@ func Down(ctx context.Context, eng Engine, root string, volumes bool) (DownResul
 	if err != nil {
 		return res, err
 	}
-	res.Volumes, err = removeEach(vols, func(v engine.Volume) bool { return v.Labels[LabelProject] == root }, func(v engine.Volume) (string, error) {
+	// Not the synced tree's volume: it may hold files not yet back on the host, and
+	// `devenv clean` removes it only after syncing it back.
+	res.Volumes, err = removeEach(vols, func(v engine.Volume) bool { return v.Labels[LabelProject] == root && v.Labels[LabelTree] == "" }, func(v engine.Volume) (string, error) {
 		if err := eng.RemoveVolume(ctx, v.Name); err != nil {
 			return "", fmt.Errorf("removing volume %s: %w", v.Name, err)
 		}

@@ -60,6 +60,22 @@ func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 	for _, c := range rep.Orphans {
 		fmt.Fprintf(opts.io.Out, "%s container %s (its devenv is gone)\n", verb, c.Name)
 	}
+	trees := 0
+	for _, t := range rep.Trees {
+		for _, c := range t.Conflicts {
+			fmt.Fprintf(opts.io.ErrOut, "devenv sync: %s\n", c)
+		}
+		switch {
+		case t.Kept != "":
+			fmt.Fprintf(opts.io.ErrOut, "kept volume %s: %s\n", t.Volume, t.Kept)
+		case opts.dryRun:
+			trees++
+			fmt.Fprintf(opts.io.Out, "would remove volume %s, the synced tree of %s, once what is in it is synced back\n", t.Volume, t.Project)
+		default:
+			trees++
+			fmt.Fprintf(opts.io.Out, "removed volume %s, the synced tree of %s (synced back first: %s came back)\n", t.Volume, t.Project, plural(t.Pulled, "file", "files"))
+		}
+	}
 	for _, im := range rep.Removed {
 		line := fmt.Sprintf("%s %s (%s)", verb, imageLabel(im), env.FormatSize(im.Size))
 		if opts.all {
@@ -74,7 +90,7 @@ func cleanRun(ctx context.Context, eng env.Engine, opts *cleanOptions) error {
 		fmt.Fprintf(opts.io.ErrOut, "kept %s: %s\n", imageLabel(s.EnvImage), s.Reason)
 	}
 	switch {
-	case len(rep.Removed) == 0 && len(rep.Orphans) > 0:
+	case len(rep.Removed) == 0 && len(rep.Orphans)+trees > 0:
 		// The containers are listed above; no image to add.
 	case len(rep.Removed) == 0 && opts.all:
 		fmt.Fprintln(opts.io.ErrOut, "no devenv images to remove")
