@@ -60,6 +60,9 @@ type Config struct {
 	Forward  []int
 	GPUs     GPUs
 	Platform string
+	// Engine and Kubernetes are engine = "kubernetes" and [kubernetes] (config_kube.go).
+	Engine     string
+	Kubernetes *KubeSettings
 
 	// BuildEnv is [build.env]: values install steps need (envstart.go).
 	BuildEnv map[string]string
@@ -272,6 +275,8 @@ var configFields = map[string]fieldDecoder{
 	"forward":             decodeForward,
 	"gpus":                decodeGPUs,
 	"platform":            decodePlatform,
+	"engine":              decodeEngine,
+	"kubernetes":          decodeKubernetes,
 	"cache":               decodeCache,
 	"cache_push":          decodeCachePush,
 	"env": func(d decoder, c *Config, key string, v any) (err error) {

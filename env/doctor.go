@@ -116,6 +116,9 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 	} else {
 		r.Engine = details
 		r.add(engineFinding(*details))
+		for _, f := range clusterFindings(ctx, eng) {
+			r.add(f)
+		}
 		for _, f := range podmanFindings(*details, opt.FindInit) {
 			r.add(f)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/devenv/devenv/env/engine"
+	"github.com/devenv/devenv/env/kube"
 )
 
 // What devenv asks of a container engine, one small interface per thing it acts on,
@@ -100,6 +101,13 @@ type ImageIOEngine interface {
 	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
 	LoadImage(ctx context.Context, r io.Reader) error
 	CommitContainer(ctx context.Context, container string, req engine.CommitRequest) error
+}
+
+// ClusterEngine is an engine on a cluster with doctor's checks of its own (env/kube:
+// the namespace, the rights devenv needs there, how images reach the nodes). It is not
+// part of Engine: doctor asks for it with an interface check, and Docker has none.
+type ClusterEngine interface {
+	ClusterChecks(ctx context.Context) []kube.Check
 }
 
 // Engine is a whole container engine: what every command is handed.

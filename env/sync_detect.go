@@ -60,6 +60,10 @@ func DetectTreeMode(ctx context.Context, eng Engine, p *Project, fresh bool) (Tr
 	if err != nil {
 		return TreeAccess{}, err
 	}
+	if info.Kind == engine.KindKubernetes {
+		// A pod gets a copy of the tree at start (env/kube), not yet a synced volume.
+		return TreeAccess{Mode: BindMount, Endpoint: info.Endpoint, Root: p.Spec.Root, Why: "the Kubernetes engine copies the tree into the pod", At: time.Now()}, nil
+	}
 	key := info.Endpoint + "\x00" + p.Spec.Root
 	cacheFile := ""
 	if info.Endpoint != "" {

@@ -44,6 +44,9 @@ type factory struct {
 	// engineContext is the global --context flag: the docker context to use, as
 	// `docker --context`; newEngine reads it.
 	engineContext string
+	// engineName is the global --engine flag (docker, kubernetes) and chdir the global
+	// -C, which say where the project's engine key is (engine_select.go).
+	engineName, chdir string
 	// signals receives the signals that a running container should get instead of
 	// devenv; forwardSignals switches them there.
 	signals        chan os.Signal
@@ -115,13 +118,7 @@ func run(args []string) int {
 			}
 		},
 	}
-	f.newEngine = func() (env.Engine, error) {
-		d, err := engine.Connect(f.engineContext)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
-	}
+	f.newEngine = f.connectEngine
 	err := newApp(f).RunContext(ctx, args)
 	return exitCode(err, ios)
 }
@@ -166,6 +163,7 @@ func newApp(f *factory) *cli.App {
 		ErrWriter:            f.io.ErrOut,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Aliases: []string{"C"}, Usage: "run as if devenv was started in `DIR`"},
+			&cli.StringFlag{Name: "engine", Usage: "run the environment on `ENGINE`: docker or kubernetes (overrides DEVENV_ENGINE and devenv.toml's engine)"},
 			&cli.StringFlag{Name: "context", Usage: "use the docker context `NAME` (as `docker --context`; overrides DOCKER_HOST, DOCKER_CONTEXT and `docker context use`)"},
 		},
 		Commands: []*cli.Command{
@@ -218,6 +216,7 @@ func newApp(f *factory) *cli.App {
 	}
 	app.Before = func(c *cli.Context) error {
 		f.engineContext = c.String("context")
+		f.engineName, f.chdir = c.String("engine"), c.String("chdir")
 		if c.Args().Present() && app.Command(c.Args().First()) == nil && !strings.HasPrefix(c.Args().First(), "-") {
 			return &usageError{fmt.Errorf("unknown command %q (see `devenv --help`)", c.Args().First())}
 		}

@@ -1,0 +1,171 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/devenv/devenv/env/engine"
+)
+
+// A fresh environment is a pod per command: created with a keep-alive, the working
+// tree copied in, the command run with exec (terminal, resizes, stdin, exit status),
+// and the pod deleted when the command ends, however it ends.
+
+// Run runs req in a pod of its own and returns the command's exit status.
+func (k *Engine) Run(ctx context.Context, req engine.RunRequest) (int, error) {
+	// Ctrl-C (or SIGTERM) while the pod starts ends the start: the pod is deleted.
+	startCtx, cancel := context.WithCancel(ctx)
+	var got os.Signal
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case got = <-req.Signals: // a nil channel: never
+			cancel()
+		case <-startCtx.Done():
+		}
+	}()
+	name, err := k.start(startCtx, req, keepAlive)
+	cancel()
+	<-watched
+	if n, ok := got.(syscall.Signal); ok {
+		if err == nil {
+			k.deletePod(context.WithoutCancel(ctx), name)
+		}
+		return 128 + int(n), nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer k.deletePod(context.WithoutCancel(ctx), name)
+	dir := req.Workdir
+	if dir == "" {
+		dir = "."
+	}
+	// The working directory is entered here, not by the pod: it is in the tree, which
+	// is copied in after the pod starts.
+	cmd := append([]string{"sh", "-c", `cd "$0" && exec "$@"`, dir}, req.Cmd...)
+	stop := func() {}
+	if !req.TTY {
+		// Without a terminal a signal has no byte to travel as: the command's pid is
+		// noted so that devenv can signal it with another exec.
+		cmd = append([]string{"sh", "-c", `echo $$ > /tmp/.devenv-cmd.pid; cd "$0" && exec "$@"`, dir}, req.Cmd...)
+		stop = k.relaySignals(ctx, name, req.Signals)
+	}
+	defer stop()
+	return k.exec(ctx, name, cmd, streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize})
+}
+
+// StartDetached starts a pod that runs req.Cmd and returns its name once it runs.
+func (k *Engine) StartDetached(ctx context.Context, req engine.RunRequest) (string, error) {
+	cmd := req.Cmd
+	if len(cmd) == 0 {
+		cmd = keepAlive
+	}
+	return k.start(ctx, req, cmd)
+}
+
+// start makes the image reachable, creates the pod and fills its tree.
+func (k *Engine) start(ctx context.Context, req engine.RunRequest, cmd []string) (string, error) {
+	note := req.Stderr
+	if note == nil {
+		note = io.Discard
+	}
+	end := "\n"
+	if req.TTY {
+		end = "\r\n"
+	}
+	image, err := k.ensureImage(ctx, req.Image, note, end)
+	if err != nil {
+		return "", err
+	}
+	pod, uploads, left, err := k.podFor(req, image, cmd)
+	if err != nil {
+		return "", err
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(note, "devenv: the cluster cannot see this machine's files: not in the pod: %s%s", strings.Join(left, ", "), end)
+	}
+	if err := k.createPod(ctx, pod); err != nil {
+		return "", err
+	}
+	if err := k.uploadAll(ctx, pod.Name, uploads, req.User, time.Time{}); err != nil {
+		k.deletePod(context.WithoutCancel(ctx), pod.Name)
+		return "", err
+	}
+	return pod.Name, nil
+}
+
+// relaySignals signals the command in the pod as devenv is signalled.
+func (k *Engine) relaySignals(ctx context.Context, pod string, sigs <-chan os.Signal) func() {
+	if sigs == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case s := <-sigs:
+				n, ok := s.(syscall.Signal)
+				if !ok {
+					continue
+				}
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				_, _ = k.exec(sctx, pod, []string{"sh", "-c", fmt.Sprintf(`kill -%d "$(cat /tmp/.devenv-cmd.pid)"`, int(n))}, streams{stdout: io.Discard, stderr: io.Discard})
+				cancel()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// CreateContainer would make a pod that never starts: nothing in devenv needs one on
+// a cluster (the tree is copied, not probed).
+func (k *Engine) CreateContainer(ctx context.Context, req engine.RunRequest) (string, error) {
+	return "", errors.New("the Kubernetes engine does not create containers without starting them")
+}
+
+// StartService is not there yet: services need a Service object and DNS in the cluster.
+func (k *Engine) StartService(ctx context.Context, req engine.ServiceRequest) (string, error) {
+	return "", errors.New("[services] are not supported on the Kubernetes engine yet (docs/KUBERNETES.md); run them with the Docker engine")
+}
+
+// EnsureNetwork: pods of a namespace reach each other without a network of devenv's.
+func (k *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	return nil
+}
+
+// Networks: devenv makes none on a cluster.
+func (k *Engine) Networks(ctx context.Context, labels map[string]string) ([]engine.Network, error) {
+	return nil, nil
+}
+
+// EnsureVolume is refused: named volumes would be PersistentVolumeClaims, not yet made.
+func (k *Engine) EnsureVolume(ctx context.Context, name string, labels map[string]string) error {
+	return fmt.Errorf("named volumes (%s) are not supported on the Kubernetes engine yet (docs/KUBERNETES.md)", name)
+}
+
+// Volumes: devenv makes none on a cluster yet.
+func (k *Engine) Volumes(ctx context.Context, labels map[string]string) ([]engine.Volume, error) {
+	return nil, nil
+}
+
+// StartSpare is refused: a spare pod would hold a node's resources for nobody.
+func (k *Engine) StartSpare(ctx context.Context, req engine.RunRequest) (string, error) {
+	return "", errors.New("the Kubernetes engine keeps no spare pod")
+}
+
+// RenameContainer is refused: a pod cannot be renamed.
+func (k *Engine) RenameContainer(ctx context.Context, id, name string) error {
+	return errors.New("a pod cannot be renamed")
+}
