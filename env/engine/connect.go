@@ -233,3 +233,27 @@ func isSocket(host string) bool {
 	proto, _, _ := strings.Cut(host, "://")
 	return proto == "unix" || proto == "npipe" || proto == "fd"
 }
+
+// tlsHint reads a TLS failure: the engine answered, but one side did not trust the
+// other. "" when cause is not one.
+func tlsHint(context, cause string) string {
+	material := "DOCKER_CERT_PATH's ca.pem, cert.pem and key.pem (or ~/.docker's, when DOCKER_CERT_PATH is unset)"
+	if context != "" && context != DefaultContext {
+		material = fmt.Sprintf("the context's TLS material (`docker context inspect %s`)", context)
+	}
+	switch c := strings.ToLower(cause); {
+	case strings.Contains(c, "certificate signed by unknown authority"), strings.Contains(c, "certificate is not trusted"):
+		return "the engine's TLS certificate is not signed by the CA devenv was given: " + material + " must hold the CA that signed the engine's certificate"
+	case strings.Contains(c, "certificate is valid for"), strings.Contains(c, "doesn't contain any ip sans"), strings.Contains(c, "not valid for any names"):
+		return "the engine's TLS certificate is not made out to this address: use the host name or IP address the certificate names, or have the engine's certificate made for this one"
+	case strings.Contains(c, "certificate has expired"), strings.Contains(c, "not yet valid"):
+		return "a TLS certificate is out of its validity period (check the clock here and on the engine): renew the engine's certificate, or " + material
+	case strings.Contains(c, "tls: bad certificate"), strings.Contains(c, "certificate required"), strings.Contains(c, "unknown certificate authority"):
+		return "the engine refused devenv's client certificate: " + material + " must hold a client certificate signed by the CA the engine trusts (its --tlscacert)"
+	case strings.Contains(c, "server gave http response to https client"):
+		return "the engine speaks plain HTTP: unset DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or turn TLS on at the engine (--tlsverify)"
+	case strings.Contains(c, "tls:"), strings.Contains(c, "x509:"):
+		return "the TLS handshake with the engine failed: check " + material
+	}
+	return ""
+}

@@ -75,6 +75,9 @@ func (e *UnreachableError) Hint() string {
 	if strings.HasPrefix(e.Endpoint, "ssh://") {
 		return sshHint(e.Endpoint, cause)
 	}
+	if h := tlsHint(e.Context, cause); h != "" {
+		return h
+	}
 	if e.Context != "" && e.Context != DefaultContext {
 		return "the context's engine does not answer: check its endpoint with `docker context ls`, or choose another context with --context or `docker context use`"
 	}

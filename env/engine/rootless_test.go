@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/docker/docker/client"
@@ -138,5 +139,20 @@ func TestResolveFindsPodmanSocket(t *testing.T) {
 	delete(socks, "/var/run/docker.sock")
 	if tg, _ := Resolve("", t.TempDir(), withHost); tg.Host != "tcp://10.0.0.1:2375" {
 		t.Errorf("DOCKER_HOST set: %+v, want it", tg)
+	}
+}
+
+// A TLS failure says which side did not trust which, and where the material is.
+func TestTLSHint(t *testing.T) {
+	for _, c := range []struct{ ctx, cause, want string }{
+		{"", `Head "https://127.0.0.1:2376/_ping": tls: failed to verify certificate: x509: certificate signed by unknown authority`, "DOCKER_CERT_PATH's ca.pem"},
+		{"remote", "x509: certificate signed by unknown authority", "`docker context inspect remote`"},
+		{"", "x509: certificate is valid for 10.0.0.2, not 127.0.0.1", "not made out to this address"},
+		{"", "remote error: tls: bad certificate", "refused devenv's client certificate"},
+		{"", "dial tcp 127.0.0.1:2376: connect: connection refused", ""},
+	} {
+		if got := tlsHint(c.ctx, c.cause); c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("tlsHint(%q, %q) = %q, want %q in it", c.ctx, c.cause, got, c.want)
+		}
 	}
 }
