@@ -21,6 +21,10 @@ func inputDigests(s *Spec, dockerfile string) (map[string]string, error) {
 		ConfigFile: shortDigest([]byte(dockerfile)),
 		"base":     s.Base,
 	}
+	if s.BaseID != "" {
+		// The image the tag named, so that a re-tagged base reads as what changed.
+		out["base"] = s.Base + " (" + shortID(s.BaseID) + ")"
+	}
 	for _, g := range s.Groups {
 		for _, f := range g.Files {
 			h := sha256.New()
