@@ -178,7 +178,8 @@ func (k *Engine) Details(ctx context.Context) (engine.Details, error) {
 	if err != nil {
 		return engine.Details{}, err
 	}
-	d.Kind, d.Endpoint, d.Context, d.ServerVersion, d.APIVersion = Kind, k.Endpoint(), k.context, v, v
+	// The API version stays the Docker engine's: it builds, and doctor checks it.
+	d.Kind, d.Endpoint, d.Context, d.ServerVersion = Kind, k.Endpoint(), k.context, v
 	d.Runtimes, d.RootDir = nil, ""
 	return d, nil
 }

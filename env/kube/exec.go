@@ -113,8 +113,23 @@ func (k *Engine) ExecAttached(ctx context.Context, req engine.ExecRequest) (int,
 	if err := k.refresh(ctx, req.Container); err != nil {
 		return 0, err
 	}
-	return k.exec(ctx, req.Container, withEnv(req.Cmd, req.Workdir, req.Env),
-		streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize})
+	return k.podGone(ctx, req.Container)(k.exec(ctx, req.Container, withEnv(req.Cmd, req.Workdir, req.Env),
+		streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize}))
+}
+
+// podGone turns a command killed with its pod (deleted, evicted) into one line: the
+// kubelet ends the exec with the container's SIGTERM or SIGKILL status, not an error.
+func (k *Engine) podGone(ctx context.Context, pod string) func(int, error) (int, error) {
+	return func(code int, err error) (int, error) {
+		if err != nil || code < 128 || ctx.Err() != nil {
+			return code, err
+		}
+		p, gerr := k.getPod(context.WithoutCancel(ctx), pod)
+		if (gerr != nil && isNotFound(gerr)) || (gerr == nil && (p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed)) {
+			return code, k.execError(ctx, pod, fmt.Errorf("status %d", code))
+		}
+		return code, nil
+	}
 }
 
 // withEnv wraps cmd so that it runs in dir with env set: exec itself cannot.

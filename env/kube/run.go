@@ -59,7 +59,7 @@ func (k *Engine) Run(ctx context.Context, req engine.RunRequest) (int, error) {
 		stop = k.relaySignals(ctx, name, req.Signals)
 	}
 	defer stop()
-	return k.exec(ctx, name, cmd, streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize})
+	return k.podGone(ctx, name)(k.exec(ctx, name, cmd, streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize}))
 }
 
 // StartDetached starts a pod that runs req.Cmd and returns its name once it runs.
