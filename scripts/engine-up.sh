@@ -29,6 +29,8 @@ dpkg -s catatonit >/dev/null 2>&1 || need_packages+=(catatonit)
 # containers a network.
 command -v newuidmap >/dev/null 2>&1 || need_packages+=(uidmap)
 command -v slirp4netns >/dev/null 2>&1 || need_packages+=(slirp4netns)
+# Rootless Docker: docker.io's contrib/dockerd-rootless.sh runs dockerd under rootlesskit.
+command -v rootlesskit >/dev/null 2>&1 || need_packages+=(rootlesskit)
 # The TLS engine test (tests/tls_test.go) makes its CA and certificates with openssl.
 command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
 # The ssh:// engine tests run a real sshd on loopback, and docker/cli's helper runs `ssh`.
