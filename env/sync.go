@@ -52,7 +52,10 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 	syncer := ts.syncer
 	if err := ts.first(ctx); err != nil {
 		ts.close(ctx)
-		return nil, fmt.Errorf("uploading %s to the volume %s on %s: %w (no file was changed on the host)", s.Root, p.TreeVolume, a.Endpoint, err)
+		if strings.Contains(strings.ToLower(err.Error()), noSpace) {
+			return nil, &DiskFullError{Err: err, Msg: fmt.Sprintf("the engine at %s ran out of disk space while the tree went to the volume %s (%s): free space there (`devenv clean --all`, `docker system df`), then run again: the sync resumes where it stopped; no file was changed on the host", a.Endpoint, p.TreeVolume, oneLine(err))}
+		}
+		return nil, fmt.Errorf("syncing %s with the volume %s on %s: %w (no file was changed on the host; the next devenv run or shell syncs again)", s.Root, p.TreeVolume, a.Endpoint, err)
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -82,8 +85,11 @@ func startSync(ctx context.Context, eng Engine, p *Project, opt RunOptions) (fun
 		if err := syncer.Full(finalCtx); err != nil {
 			cause := oneLine(err)
 			var gone *engine.UnreachableError
-			if errors.As(err, &gone) {
+			switch {
+			case errors.As(err, &gone):
 				cause = "the engine stopped answering"
+			case strings.Contains(strings.ToLower(cause), noSpace):
+				cause = "the engine's disk is full: free space there (`devenv clean --all`, `docker system df`)"
 			}
 			fmt.Fprintf(notice, "devenv sync: the last sync with %s did not finish (%s): no file is lost: the host's changes are on the host, the container's in the volume %s; the next devenv run or shell syncs them (devenv sync shows what is pending)\n", a.Endpoint, cause, p.TreeVolume)
 		}

@@ -33,11 +33,13 @@ func init() {
 // busybox:devenv is loaded into it. It sets REMOTE_HOST (its unix:// socket) and
 // REMOTE_DATA (its data root, readable here: it is not under the tmpfs). It ends, with
 // everything it started, when the script ends.
+// remoteengine start SIZE: the same with its data root on a tmpfs of SIZE (mount's
+// size=, e.g. 200m), mounted here too, so that the engine's disk can fill up.
 // remoteengine kill: SIGKILL the second dockerd and what it started (the engine gone
 // mid-sync).
 func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 || (args[0] != "start" && args[0] != "kill") {
-		ts.Fatalf("usage: remoteengine start|kill")
+	if neg || len(args) < 1 || len(args) > 2 || (args[0] != "start" && args[0] != "kill") || (args[0] == "kill" && len(args) > 1) {
+		ts.Fatalf("usage: remoteengine start [SIZE] | kill")
 	}
 	if args[0] == "kill" {
 		killRemote(ts.Getenv("REMOTE_DIR"), syscall.SIGKILL)
@@ -56,11 +58,18 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.Chmod(dir, 0o755))
 	sock := filepath.Join(dir, "remote.sock")
 	hide := filepath.Dir(ts.Getenv("WORK"))
+	data := filepath.Join(dir, "data")
+	ts.Check(os.Mkdir(data, 0o711))
+	if len(args) == 2 {
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[1], "devenv-remote-data", data).CombinedOutput(); err != nil {
+			ts.Fatalf("mount a tmpfs of %s: %v: %s", args[1], err, out)
+		}
+	}
 	// A bridge of its own (build steps and containers need one; the host's docker0 is
 	// the first engine's), on a free 10.213.N.0/24, removed at the end.
 	bridge := engineBridge(ts, "dvsync", 213, 200, 255, "second engine")
 	script := fmt.Sprintf(`mount -t tmpfs devenv-hide %q && exec dockerd --data-root %q --exec-root %q --pidfile %q -H %q --bridge=%s --iptables=false --ip6tables=false --ip-masq=false`,
-		hide, filepath.Join(dir, "data"), filepath.Join(dir, "exec"), filepath.Join(dir, "dockerd.pid"), "unix://"+sock, bridge)
+		hide, data, filepath.Join(dir, "exec"), filepath.Join(dir, "dockerd.pid"), "unix://"+sock, bridge)
 	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
 	ts.Check(err)
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
@@ -78,7 +87,13 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 			<-exited
 		}
 		logFile.Close()
-		// Anything a killed engine left mounted lived in its namespace, gone with it.
+		// Anything a killed engine left mounted lived in its namespace, gone with it;
+		// the data root's tmpfs is ours.
+		if len(args) == 2 {
+			for i := 0; i < 50 && exec.Command("umount", data).Run() != nil; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
 		_ = os.RemoveAll(dir)
 	})
 	host := "unix://" + sock

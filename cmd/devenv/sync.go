@@ -48,6 +48,10 @@ func syncRun(ctx context.Context, eng env.Engine, opts *syncOptions) error {
 		return nil
 	}
 	fmt.Fprintf(out, "mode       synced volume %s on %s (%s)\n", r.Volume, r.Access.Endpoint, r.Access.Why)
+	if !r.Synced && r.Interrupted != "" {
+		fmt.Fprintf(out, "last sync  never finished: the first upload was interrupted (%s); the host's files are as they were, and the next devenv run or shell resumes it\n", r.Interrupted)
+		return nil
+	}
 	if !r.Synced {
 		fmt.Fprintf(out, "last sync  never: the next devenv run or shell uploads the tree\n")
 		return nil

@@ -32,6 +32,12 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 		if act == keep && hok && cok && s.suspect[p] {
 			act = pull
 		}
+		// After an upload cut short the volume holds only what the host sent, and no
+		// command has run on it: a file only there is a copy of one the host has
+		// deleted since, not the container's own.
+		if act == pull && !hok && s.st.Uploading {
+			act = rmCtr
+		}
 		switch act {
 		case push:
 			pushes = append(pushes, p)

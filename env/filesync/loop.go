@@ -50,9 +50,18 @@ func (s *Syncer) Loop(ctx context.Context, report func(error)) error {
 			paths = append(paths, p)
 		}
 		dirty, first = map[string]bool{}, time.Time{}
-		if err := s.Host(ctx, paths); ctx.Err() == nil {
-			report(err)
+		err := s.Host(ctx, paths)
+		if ctx.Err() != nil {
+			return
 		}
+		if err != nil {
+			// The engine did not answer (a dropped connection, a paused or restarting
+			// engine): the host's changes wait for the next poll, not for the end.
+			for _, p := range paths {
+				dirty[p] = true
+			}
+		}
+		report(err)
 	}
 	for {
 		select {

@@ -118,6 +118,8 @@ func TestUploadCutShortIsResumed(t *testing.T) {
 	if err := s.Upload(t.Context()); err == nil {
 		t.Fatal("the cut upload did not fail")
 	}
+	// Meanwhile the host deleted one of the files that went.
+	os.Remove(filepath.Join(root, "src/f0.txt"))
 	s, err = New(Options{Root: root, StatePath: state}, mem)
 	if err != nil {
 		t.Fatal(err)
@@ -125,13 +127,19 @@ func TestUploadCutShortIsResumed(t *testing.T) {
 	if err := s.Full(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 6 {
+	if _, err := os.Stat(filepath.Join(root, "src/f0.txt")); err == nil {
+		t.Error("a file the host deleted came back from the cut upload")
+	}
+	if _, ok := mem.files["src/f0.txt"]; ok {
+		t.Error("a file the host deleted stayed in the volume")
+	}
+	for i := 1; i < 6; i++ {
 		p := fmt.Sprintf("src/f%d.txt", i)
 		if want := strings.Repeat(fmt.Sprint(i), 100); string(mem.files[p].data) != want || read(t, root, p) != want {
 			t.Errorf("%s: container %q, host %q", p, mem.files[p].data, read(t, root, p))
 		}
 	}
-	if st := s.State(); len(st.Conflicts) != 0 || st.Uploading || len(st.Files) != 6 {
+	if st := s.State(); len(st.Conflicts) != 0 || st.Uploading || len(st.Files) != 5 {
 		t.Errorf("state after the resumed upload: %+v", st)
 	}
 }
