@@ -124,7 +124,9 @@ func spareName(project, key string) string { return "devenv-" + project + "-spar
 // claimedName is the name a spare takes when a command claims it. It comes from the
 // container's ID alone, so two devenvs claiming the same spare rename it to the same
 // name and the engine lets only the first do so.
-func claimedName(project, id string) string { return "devenv-" + project + "-run-" + id[:12] }
+func claimedName(project, id string) string {
+	return "devenv-" + project + "-run-" + id[:min(12, len(id))]
+}
 
 // idleSpare reports whether c is an unused spare: a claimed one is renamed.
 func idleSpare(c engine.Container) bool {
