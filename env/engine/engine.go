@@ -71,7 +71,17 @@ func (d *Docker) Ping(ctx context.Context) (Info, error) {
 		return Info{}, d.unreachable(err)
 	}
 	d.cli.NegotiateAPIVersionPing(p)
-	kind, osType, err := d.identify(ctx, p.OSType)
+	// The engine answered: what it is may take longer to say (Podman's /version and
+	// /info take a second each, more under load), so it gets a budget of its own.
+	idCtx, cancelID := context.WithTimeout(context.WithoutCancel(ctx), identifyTimeout)
+	defer cancelID()
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancelID() // the command was cancelled, not the ping's bound reached
+		}
+	})
+	defer stop()
+	kind, osType, err := d.identify(idCtx, p.OSType)
 	if err != nil {
 		return Info{}, err
 	}

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types"
@@ -43,16 +46,33 @@ func servesBuildKit(kind Kind, osType string) bool {
 	return kind == KindDocker && osType != "windows" && os.Getenv("DEVENV_BUILDKIT") != "0"
 }
 
-// identify asks the engine what it is, once per client: its kind and OS. The ping
-// alone does not say (Podman's carries no OS type).
+// identifyTimeout bounds identify, after the ping answered.
+const identifyTimeout = 30 * time.Second
+
+// identify asks the engine what it is, once per client: its kind, OS and whether it
+// is rootless. The ping alone does not say (Podman's carries no OS type).
 func (d *Docker) identify(ctx context.Context, pingOS string) (Kind, string, error) {
 	d.identMu.Lock()
 	defer d.identMu.Unlock()
 	if d.kind != "" {
 		return d.kind, d.osType, nil
 	}
+	// Both at once: each can take a second on Podman.
+	type rootlessAnswer struct {
+		rootless bool
+		err      error
+	}
+	rl := make(chan rootlessAnswer, 1)
+	go func() {
+		r, err := d.readRootless(ctx)
+		rl <- rootlessAnswer{r, err}
+	}()
 	v, err := d.cli.ServerVersion(ctx)
+	ra := <-rl
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "", "", fmt.Errorf("the engine at %s answered its ping but not /version within %s: the engine is overloaded or stuck (devenv doctor)", d.target.where(), identifyTimeout)
+		}
 		return "", "", d.wrap(err)
 	}
 	kind, osType := kindOf(v), v.Os
@@ -60,10 +80,14 @@ func (d *Docker) identify(ctx context.Context, pingOS string) (Kind, string, err
 		osType = pingOS
 	}
 	// An engine whose /info does not answer is taken for a rootful one, as before
-	// devenv asked; a cancelled command is not.
-	rootless, err := d.readRootless(ctx)
-	if err != nil && ctx.Err() != nil {
-		return "", "", ctx.Err()
+	// devenv asked; a cancelled command is not, and an engine too slow to say is an
+	// error rather than a guess that would give the user's files to another UID.
+	rootless, err := ra.rootless, ra.err
+	switch {
+	case err != nil && errors.Is(err, context.Canceled):
+		return "", "", err
+	case err != nil && errors.Is(err, context.DeadlineExceeded):
+		return "", "", fmt.Errorf("the engine at %s did not say within %s whether it is rootless (its /info): the engine is overloaded or stuck (devenv doctor)", d.target.where(), identifyTimeout)
 	}
 	d.kind, d.osType, d.rootless = kind, osType, rootless
 	return d.kind, d.osType, nil
