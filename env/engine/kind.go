@@ -57,17 +57,27 @@ func (d *Docker) identify(ctx context.Context, pingOS string) (Kind, string, err
 	if d.kind != "" {
 		return d.kind, d.osType, nil
 	}
-	// Both at once: each can take a second on Podman.
+	// Both at once on a local socket: each can take a second on Podman. Over ssh or
+	// TCP one after the other, on the one connection: a second one at once would be
+	// a second ssh process or TLS handshake.
 	type rootlessAnswer struct {
 		rootless bool
 		err      error
 	}
 	rl := make(chan rootlessAnswer, 1)
-	go func() {
+	askRootless := func() {
 		r, err := d.readRootless(ctx)
 		rl <- rootlessAnswer{r, err}
-	}()
+	}
+	if isSocket(d.target.Host) {
+		go askRootless()
+	}
 	v, err := d.cli.ServerVersion(ctx)
+	if !isSocket(d.target.Host) && err == nil {
+		askRootless()
+	} else if !isSocket(d.target.Host) {
+		rl <- rootlessAnswer{}
+	}
 	ra := <-rl
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
