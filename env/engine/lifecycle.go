@@ -237,7 +237,9 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 	if err != nil {
 		return Details{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// The engine answered its ping: Podman's /version and /info take a second each,
+	// more under load (identifyTimeout, as for Ping's own questions).
+	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
 	v, err := d.cli.ServerVersion(ctx)
 	if err != nil {
