@@ -28,6 +28,7 @@
 #   BENCH_DEVCONTAINER_CLI     what npm installs for them         (default @devcontainers/cli)
 #   BENCH_SKIP_SHELL=1   skip the interactive shell rows (7a, 7b)
 #   BENCH_SHELL_RUNS     `devenv shell` / `docker run -it` runs on a pty (default 20; quick 6)
+#   BENCH_SKIP_SPARE=1   skip the spare rows (9a-9c: spare = true against docker run and docker exec)
 #   BENCH_KEEP_IMAGES=1  keep the bench images (devenv/bench-*) at the end
 #   BENCH_STRICT=1       exit 1 when a measurement misses its target
 #
@@ -69,7 +70,7 @@ done
 RERUN="bash bench/run.sh"
 for v in BENCH_RUNS BENCH_WARMUP BENCH_BLOCKS BENCH_JUNK_FILES BENCH_JUNK_MB BENCH_WATCH_SAVES BENCH_WATCH_SPACING BENCH_WATCH_IDLE \
     BENCH_SKIP_WATCH BENCH_SKIP_GO BENCH_SKIP_NODE BENCH_NODE_PKG BENCH_SKIP_DEVCONTAINER BENCH_DEVCONTAINER_CLI \
-    BENCH_SKIP_SHELL BENCH_SHELL_RUNS BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
+    BENCH_SKIP_SHELL BENCH_SHELL_RUNS BENCH_SKIP_SPARE BENCH_QUICK BENCH_SKIP_REF_BUILD BENCH_KEEP_IMAGES BENCH_STRICT; do
   [ -n "${!v:-}" ] && RERUN="$v=${!v} $RERUN"
 done
 RERUN="cd $REPO && $RERUN"
@@ -91,10 +92,13 @@ PROXY_PID=""
 IMAGES=()
 DCP=""  # the Dev Containers project: its containers carry devcontainer.local_folder=$DCP
 PERS=""  # the persistent = true project of row 1d: `devenv rm -f` removes its warm container
+SPP="" EXEC_CTR=""  # rows 9a-9c: the spare = true project (`devenv stop` ends its spare), docker exec's container
 cleanup() {
   local rc=$?
   if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
   if [ -n "$PERS" ]; then "$DEVENV" -C "$PERS" rm -f >/dev/null 2>&1 || true; fi
+  if [ -n "$SPP" ]; then "$DEVENV" -C "$SPP" stop >/dev/null 2>&1 || true; fi
+  if [ -n "$EXEC_CTR" ]; then docker rm -f "$EXEC_CTR" >/dev/null 2>&1 || true; fi
   if [ -n "$DCP" ]; then
     local ids
     ids=$(docker ps -aq --filter "label=devcontainer.local_folder=$DCP" 2>/dev/null || true)
@@ -328,6 +332,39 @@ EOF
     set -e
     [ "$dc_rc" = 0 ] || DC_ERR="hyperfine of the Dev Containers CLI commands exited $dc_rc (see the log above)"
   fi
+fi
+
+# ---------------------------------------------------------------- spares (rows 9a-9c)
+# A copy of the empty project with spare = true. Its `devenv run -- true` (9a, 9b) and
+# `devenv shell` to the prompt (9c) each find the spare the previous command left: an
+# untimed --prepare waits until it is up, as a person's next command finds it. The
+# references use the empty project's image: `docker run --rm IMAGE true`, `docker exec`
+# into a container of it kept running, `docker run --rm -it IMAGE sh` on a pty.
+SPARE_JSON=""
+if [ "${BENCH_SKIP_SPARE:-0}" != 1 ]; then
+  SPP="$WORK/spare"
+  write_project "$SPP" bench-spare
+  printf 'spare = true\n' >>"$SPP/devenv.toml"
+  "$DEVENV" -C "$SPP" build --progress quiet >"$WORK/spare.log" 2>&1 && "$DEVENV" -C "$SPP" run -- true >>"$WORK/spare.log" 2>&1 \
+    || die "devenv with spare = true failed: $(tail -n 3 "$WORK/spare.log")"
+  IMAGES+=($(docker images --format '{{.Repository}}:{{.Tag}}' devenv/bench-spare 2>/dev/null || true))
+  cat >"$WORK/spare-ready.sh" <<EOF
+until [ -n "\$(docker ps -q --filter label=dev.devenv.project=$SPP --filter label=dev.devenv.container=spare --filter name=bench-spare-spare- --filter status=running)" ]; do sleep 0.02; done
+EOF
+  EXEC_CTR=$(docker run -d --rm "$TAG_EMPTY" sleep 86400)
+  compare_multi spare \
+    devenv-spare "$DEVENV -C $SPP run -- true" "bash $WORK/spare-ready.sh" \
+    docker-run "docker run --rm $TAG_EMPTY true" "true" \
+    docker-exec "docker exec $EXEC_CTR true" "true"
+  if [ "${BENCH_SKIP_SHELL:-0}" != 1 ]; then
+    SPARE_JSON="$WORK/spare-shell.json"
+    python3 "$BENCH/sparebench.py" shell "$SPARE_JSON" "$SHELL_RUNS" "$WARMUP" "bash $WORK/spare-ready.sh" \
+      "devenv-spare=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$DEVENV" -C "$SPP" shell)" \
+      "docker=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' docker run --rm -it "$TAG_EMPTY" sh)" \
+      || die "sparebench.py shell failed"
+  fi
+  docker rm -f "$EXEC_CTR" >/dev/null; EXEC_CTR=""
+  "$DEVENV" -C "$SPP" stop >/dev/null; SPP=""
 fi
 
 # ---------------------------------------------------------------- build context bytes
@@ -638,6 +675,12 @@ export BENCH_R_JSON="$OUT_JSON" BENCH_R_MD="$MD" BENCH_R_RERUN="$RERUN" BENCH_R_
 set +e
 python3 "$BENCH/report.py"
 report_rc=$?
+if [ "${BENCH_SKIP_SPARE:-0}" != 1 ] && [ "$report_rc" != 1 ]; then
+  python3 "$BENCH/sparebench.py" report "$OUT_JSON/spare-1.json" "$SPARE_JSON" "$MD"
+  spare_rc=$?
+  [ "$spare_rc" = 0 ] || report_rc=$spare_rc
+  [ -z "$SPARE_JSON" ] || cp "$SPARE_JSON" "$JSON_KEEP/"
+fi
 set -e
 log "markdown: $MD"
 if [ "$report_rc" = 3 ] && [ "${BENCH_STRICT:-0}" = 1 ]; then exit 1; fi
