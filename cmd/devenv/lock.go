@@ -61,10 +61,12 @@ func lockRun(ctx context.Context, eng env.Engine, opts *lockOptions) error {
 		fmt.Fprintf(opts.io.ErrOut, "devenv: %v; writing it anew\n", err)
 		old, had = nil, false
 	}
-	if pins := p.Spec.Pins; had && !opts.update && pins != nil && len(pins.Differs) == 0 && pins.Problem == "" {
+	// Without --update, a lock that still describes devenv.toml stays as it is, even
+	// when upstream moved past it: moving it is --update's job.
+	if pins := p.Spec.Pins; had && !opts.update && pins != nil && len(pins.Differs) == 0 {
 		fmt.Fprintf(opts.io.ErrOut, "%s is up to date with devenv.toml (`devenv lock --update` moves it to what is newest)\n", name)
 		if pins.Moved != "" {
-			fmt.Fprintf(opts.io.ErrOut, "devenv: %s\n", pins.Moved)
+			fmt.Fprintf(opts.io.ErrOut, "devenv: %s: `devenv lock --update` moves the lock to it\n", pins.Moved)
 		}
 		return nil
 	}
