@@ -46,12 +46,16 @@ func cmdSudoers(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// traversable PATH...: every directory from each PATH up to / may be entered by other
-// users (o+x), for commands run as another user; restored when the script ends.
+// traversable PATH...: every directory from each PATH up to / may be read and entered
+// by other users (o+rx), for commands run as another user. The script's own
+// directories are restored when it ends; the test binary's shared temporary ones (the
+// work root, the devenv binary's) stay open until the binary removes them, as a script
+// running beside this one may still need them.
 func cmdTraversable(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: traversable PATH...")
 	}
+	work := ts.Getenv("WORK")
 	for _, p := range args {
 		for d := ts.MkAbs(p); d != "/" && d != "."; d = filepath.Dir(d) {
 			st, err := os.Stat(d)
@@ -61,7 +65,9 @@ func cmdTraversable(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			mode := st.Mode().Perm()
 			ts.Check(os.Chmod(d, mode|0o005))
-			ts.Defer(func() { _ = os.Chmod(d, mode) })
+			if d == work || strings.HasPrefix(d, work+string(filepath.Separator)) {
+				ts.Defer(func() { _ = os.Chmod(d, mode) })
+			}
 		}
 	}
 }
