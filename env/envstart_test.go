@@ -1,6 +1,7 @@
 package env
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,5 +94,24 @@ func TestEnvHashFollowsValues(t *testing.T) {
 	}
 	if envHash(a) != envHash(&Spec{Env: map[string]string{"B": "2", "A": "1"}}) {
 		t.Errorf("the same values hash differently")
+	}
+}
+
+// devenv.toml.example lists every name and family that reaches the build by default.
+func TestBuildEnvNamesDocumented(t *testing.T) {
+	data, err := os.ReadFile("../devenv.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, n := range buildEnvNames {
+		if !strings.Contains(text, " "+n+",") && !strings.Contains(text, " "+n+";") {
+			t.Errorf("devenv.toml.example does not list %s among the build-time names", n)
+		}
+	}
+	for _, p := range buildEnvPrefixes {
+		if !strings.Contains(text, p+"*") {
+			t.Errorf("devenv.toml.example does not list %s* among the build-time families", p)
+		}
 	}
 }
