@@ -90,14 +90,16 @@ func Stop(ctx context.Context, eng ContainerEngine, root string, timeout time.Du
 
 // Restart restarts the project's containers, running or stopped, and returns them.
 func Restart(ctx context.Context, eng ContainerEngine, root string, timeout time.Duration) ([]EnvContainer, error) {
-	return act(ctx, eng, root, func(c EnvContainer) bool { return c.State != "removing" && c.State != "dead" }, func(c EnvContainer) error {
+	// A spare is not restarted: the engine removes it when it stops.
+	return act(ctx, eng, root, func(c EnvContainer) bool { return c.State != "removing" && c.State != "dead" && !c.Spare }, func(c EnvContainer) error {
 		return eng.RestartContainer(ctx, c.ID, timeout)
 	})
 }
 
 // Kill sends signal to the project's running containers and returns them.
 func Kill(ctx context.Context, eng ContainerEngine, root, signal string) ([]EnvContainer, error) {
-	return act(ctx, eng, root, EnvContainer.Running, func(c EnvContainer) error {
+	// A spare runs nothing of the user's to signal.
+	return act(ctx, eng, root, func(c EnvContainer) bool { return c.Running() && !c.Spare }, func(c EnvContainer) error {
 		return eng.KillContainer(ctx, c.ID, signal)
 	})
 }

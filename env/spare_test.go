@@ -220,3 +220,24 @@ func TestSpareSwitch(t *testing.T) {
 		t.Error(`spare = "yes" must be refused`)
 	}
 }
+
+func TestKillAndRestartLeaveSpares(t *testing.T) {
+	p, eng, orders := spareSetup(t)
+	spareRun(t, eng, p, orders, "true")
+	if err := StartSpare(t.Context(), eng, (*orders)[0]); err != nil {
+		t.Fatal(err)
+	}
+	list, err := ListContainers(t.Context(), eng, p.Spec.Root)
+	if err != nil || len(list) != 1 || !list[0].Spare || !strings.Contains(list[0].Status, "spare") {
+		t.Fatalf("ps must show the spare as such: %+v %v", list, err)
+	}
+	if done, err := Kill(t.Context(), eng, p.Spec.Root, "SIGTERM"); err != nil || len(done) != 0 {
+		t.Errorf("kill acted on the spare: %+v %v", done, err)
+	}
+	if done, err := Restart(t.Context(), eng, p.Spec.Root, time.Second); err != nil || len(done) != 0 {
+		t.Errorf("restart acted on the spare: %+v %v", done, err)
+	}
+	if done, err := Remove(t.Context(), eng, p.Spec.Root, false); err != nil || len(done) != 1 {
+		t.Errorf("rm without -f must remove the spare: %+v %v", done, err)
+	}
+}
