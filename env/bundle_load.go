@@ -133,8 +133,18 @@ func LoadBundle(ctx context.Context, eng Engine, path, dir string) (LoadResult, 
 	files := map[string][]byte{}
 	err = eachBundleFile(path, func(name string, r io.Reader) error {
 		if name == bundleImage {
-			if err := eng.LoadImage(ctx, r); err != nil {
+			// Checked again as it streams: a file changed since CheckBundle read it
+			// loses what it loaded.
+			h := sha256.New()
+			if err := eng.LoadImage(ctx, io.TeeReader(r, h)); err != nil {
 				return fmt.Errorf("cannot load the image of %s: %w", path, err)
+			}
+			if _, err := io.Copy(h, r); err != nil { // what the engine left unread
+				return fmt.Errorf("%s changed while it was loaded: %w", path, err)
+			}
+			if hex.EncodeToString(h.Sum(nil)) != imageSum(man) {
+				_ = eng.RemoveImageUnlessUsed(context.WithoutCancel(ctx), man.Image)
+				return fmt.Errorf("%s changed while it was loaded; the image was removed again, nothing was loaded", path)
 			}
 			return nil
 		}
@@ -174,6 +184,16 @@ func LoadBundle(ctx context.Context, eng Engine, path, dir string) (LoadResult, 
 		}
 	}
 	return res, nil
+}
+
+// imageSum is the manifest's checksum of image.tar.
+func imageSum(man BundleManifest) string {
+	for _, f := range man.Files {
+		if f.Name == bundleImage {
+			return f.SHA256
+		}
+	}
+	return ""
 }
 
 // eachBundleFile hands each file of a checked bundle to fn, in the bundle's order.

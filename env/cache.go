@@ -120,16 +120,19 @@ func sharedHere(ctx context.Context, eng Engine, p *Project, opt BuildOptions) b
 }
 
 // ensureShared makes the shared image sp.Tag: already here, pulled from the cache
-// (pull), or built; a built one is pushed to the cache when push is set. A cache that
+// (pull), or built (always, with opt.Rebuild); a built one is pushed to the cache when
+// push is set. A cache that
 // is missing, down or refuses credentials costs one line and a local build.
 func ensureShared(ctx context.Context, eng Engine, sp *Project, opt BuildOptions, pull, push bool) (bool, error) {
 	out := orDiscard(opt.Progress)
 	cache := sp.Spec.Cache
-	if ok, err := eng.ImageExists(ctx, sp.Tag); err != nil || ok {
-		return false, err
+	if !opt.Rebuild {
+		if ok, err := eng.ImageExists(ctx, sp.Tag); err != nil || ok {
+			return false, err
+		}
 	}
 	cacheFrom := false
-	if cache != "" && pull {
+	if cache != "" && pull && !opt.Rebuild {
 		ref := CacheRef(cache, sp)
 		err := eng.PullImage(ctx, ref, nil)
 		if err == nil {

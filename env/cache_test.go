@@ -120,6 +120,18 @@ func TestEnsureImageFromCache(t *testing.T) {
 	}
 }
 
+func TestCacheRebuild(t *testing.T) {
+	p := loadTestProject(t, cacheToml, cacheHost)
+	sp, _ := SharedProject(p, RenderOptions{BuildKit: true})
+	eng := enginetest.New()
+	eng.AddImage(sp.Tag, CacheRef(p.Spec.Cache, sp))
+	// --rebuild builds the shared image again: no pull, whatever is here or in the cache.
+	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{Rebuild: true, Info: engine.Info{BuildKit: true}})
+	if err != nil || !built || len(eng.Builds()) != 1 || len(eng.Did("PullImage")) != 0 {
+		t.Errorf("rebuild: built %v err %v builds %d pulls %v", built, err, len(eng.Builds()), eng.Did("PullImage"))
+	}
+}
+
 func TestUserLayerFiles(t *testing.T) {
 	passwd := "root:x:0:0:root:/root:/bin/sh\nann:x:5:5::/home/x:/bin/sh\n"
 	group := "root:x:0:\nusers:x:1000:"
