@@ -308,16 +308,18 @@ func (a *aptWatch) explain(err error, p *Project) error {
 	return fmt.Errorf("%s pins %s %s, which the package sources no longer have: run `devenv lock --update` to move to what they have (and commit %s)", LockFile, a.pkg, a.ver, LockFile)
 }
 
-// repoDigestFor picks the registry digest of the base's own repository.
+// repoDigestFor picks the registry digest of the base's own repository. A digest
+// under another name (the same image pushed elsewhere) is not the base's: FROM would
+// name a registry devenv.toml never named, so such a base is pinned by its ID.
 func repoDigestFor(base string, digests []string) string {
 	named, err := reference.ParseNormalizedNamed(base)
+	if err != nil {
+		return ""
+	}
 	for _, d := range digests {
-		if dn, derr := reference.ParseNormalizedNamed(d); err == nil && derr == nil && dn.Name() == named.Name() {
+		if dn, derr := reference.ParseNormalizedNamed(d); derr == nil && dn.Name() == named.Name() {
 			return d
 		}
-	}
-	if len(digests) > 0 {
-		return digests[0]
 	}
 	return ""
 }

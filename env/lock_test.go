@@ -296,3 +296,16 @@ func TestAptSourcesChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestRepoDigestForOwnName(t *testing.T) {
+	d := "sha256:" + strings.Repeat("c", 64)
+	if got := repoDigestFor("debian:bookworm", []string{"127.0.0.1:5000/mirror@" + d, "debian@" + d}); got != "debian@"+d {
+		t.Errorf("got %q, want the base's own repository's digest", got)
+	}
+	if got := repoDigestFor("debian:bookworm", []string{"127.0.0.1:5000/mirror@" + d}); got != "" {
+		t.Errorf("got %q: a digest under another name is not the base's", got)
+	}
+	if got := repoDigestFor("127.0.0.1:5000/base:1", []string{"127.0.0.1:5000/base@" + d}); got != "127.0.0.1:5000/base@"+d {
+		t.Errorf("got %q", got)
+	}
+}
