@@ -79,6 +79,8 @@ func spareFits(p *Project, opt RunOptions) bool {
 // its new name), or none yet (id ""); nil: the command uses no spare at all.
 type claimedSpare struct {
 	id, name string
+	// imageID is the image's ID when the command started, for the next spare's order.
+	imageID string
 }
 
 // spareRequest is the container a spare is made as: the command's container, with
@@ -142,16 +144,21 @@ func claimSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions) *cl
 	if !spareFits(p, opt) {
 		return nil
 	}
-	none := &claimedSpare{}
+	// The image's ID and the project's spares, asked at once: one round trip less.
+	var list []engine.Container
+	var listErr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		list, listErr = eng.Containers(ctx, map[string]string{LabelProject: p.Spec.Root, LabelContainer: "spare"})
+	}()
 	imageID, err := eng.ImageID(ctx, p.Tag)
-	if err != nil || imageID == "" {
+	<-listed
+	none := &claimedSpare{imageID: imageID}
+	if err != nil || imageID == "" || listErr != nil {
 		return none
 	}
 	key, err := spareKey(p, spareRequest(p), imageID)
-	if err != nil {
-		return none
-	}
-	list, err := eng.Containers(ctx, map[string]string{LabelProject: p.Spec.Root, LabelSpare: key})
 	if err != nil {
 		return none
 	}
@@ -163,7 +170,7 @@ func claimSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions) *cl
 		}
 		name := claimedName(p.Spec.Name, c.ID)
 		if eng.RenameContainer(ctx, c.ID, name) == nil {
-			return &claimedSpare{id: c.ID, name: name}
+			return &claimedSpare{id: c.ID, name: name, imageID: imageID}
 		}
 	}
 	return none

@@ -50,7 +50,7 @@ func leaveSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions, sp 
 			_ = eng.RemoveContainer(context.WithoutCancel(ctx), sp.id, true)
 		}
 	}
-	order, err := spareOrder(ctx, eng, p)
+	order, err := spareOrder(ctx, eng, p, sp.imageID)
 	if err != nil {
 		removeHere()
 		return
@@ -65,11 +65,15 @@ func leaveSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions, sp 
 	}
 }
 
-// spareOrder is the order for the project's next spare.
-func spareOrder(ctx context.Context, eng Engine, p *Project) (*SpareOrder, error) {
-	imageID, err := eng.ImageID(context.WithoutCancel(ctx), p.Tag)
-	if err != nil {
-		return nil, err
+// spareOrder is the order for the project's next spare, of the image whose ID the
+// command started with (asked again when that is unknown; the spare's process checks
+// it once more before it starts the spare).
+func spareOrder(ctx context.Context, eng Engine, p *Project, imageID string) (*SpareOrder, error) {
+	if imageID == "" {
+		var err error
+		if imageID, err = eng.ImageID(context.WithoutCancel(ctx), p.Tag); err != nil {
+			return nil, err
+		}
 	}
 	if imageID == "" {
 		return nil, fmt.Errorf("image %s is gone", p.Tag)
