@@ -12,30 +12,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Files travel as tar streams over exec, as kubectl cp does: tar must be in the image
 // (Debian's and busybox's are).
 
 // upload copies the host directory src into dir in the pod, every file owned by user
-// ("uid:gid"): the files changed after since, or all of them when since is zero.
-// It reports whether there was anything to copy.
-func (k *Engine) upload(ctx context.Context, pod, src, dir, user string, since time.Time) (bool, error) {
+// ("uid:gid").
+func (k *Engine) upload(ctx context.Context, pod, src, dir, user string) error {
 	uid, gid := ids(user)
-	if !since.IsZero() {
-		n := 0
-		if err := walkTree(src, since, func(string, fs.FileInfo, string) error { n++; return nil }); err != nil {
-			return false, err
-		}
-		if n == 0 {
-			return false, nil
-		}
-	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeTree(pw, src, uid, gid, since)) }()
+	go func() { pw.CloseWithError(writeTree(pw, src, uid, gid)) }()
 	defer pr.Close()
-	return true, k.CopyTo(ctx, pod, dir, pr)
+	return k.CopyTo(ctx, pod, dir, pr)
 }
 
 func ids(user string) (int, int) {
@@ -45,11 +34,11 @@ func ids(user string) (int, int) {
 	return uid, gid
 }
 
-// walkTree calls fn for each directory, regular file and symbolic link under root
-// (its path relative to root, slash separated), only files changed after since when
-// since is set; sockets and devices are left out.
-func walkTree(root string, since time.Time, fn func(rel string, info fs.FileInfo, link string) error) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// writeTree writes the tree at root as a tar stream owned by uid:gid: directories,
+// regular files and symbolic links; sockets and devices are left out.
+func writeTree(w io.Writer, root string, uid, gid int) error {
+	tw := tar.NewWriter(w)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -61,9 +50,6 @@ func walkTree(root string, since time.Time, fn func(rel string, info fs.FileInfo
 		if err != nil {
 			return err
 		}
-		if !since.IsZero() && (info.IsDir() || !info.ModTime().After(since)) {
-			return nil // tar makes the directories a changed file needs
-		}
 		link := ""
 		if info.Mode()&fs.ModeSymlink != 0 {
 			if link, err = os.Readlink(p); err != nil {
@@ -72,19 +58,11 @@ func walkTree(root string, since time.Time, fn func(rel string, info fs.FileInfo
 		} else if !info.Mode().IsRegular() && !info.IsDir() {
 			return nil
 		}
-		return fn(filepath.ToSlash(rel), info, link)
-	})
-}
-
-// writeTree writes walkTree's files as a tar stream, owned by uid:gid.
-func writeTree(w io.Writer, root string, uid, gid int, since time.Time) error {
-	tw := tar.NewWriter(w)
-	err := walkTree(root, since, func(rel string, info fs.FileInfo, link string) error {
 		hdr, err := tar.FileInfoHeader(info, link)
 		if err != nil {
 			return err
 		}
-		hdr.Name = rel
+		hdr.Name = filepath.ToSlash(rel)
 		if info.IsDir() {
 			hdr.Name += "/"
 		}
@@ -95,7 +73,7 @@ func writeTree(w io.Writer, root string, uid, gid int, since time.Time) error {
 		if !info.Mode().IsRegular() {
 			return nil
 		}
-		f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}

@@ -109,9 +109,23 @@ func (k *Engine) Exec(ctx context.Context, pod string, cmd []string, user string
 }
 
 // ExecAttached runs a command in a running pod with devenv's streams attached.
+// A kept pod's tree is synced both ways while the command runs.
 func (k *Engine) ExecAttached(ctx context.Context, req engine.ExecRequest) (int, error) {
-	if err := k.refresh(ctx, req.Container); err != nil {
+	tree, uid, err := k.keptTree(ctx, req.Container)
+	if err != nil {
 		return 0, err
+	}
+	if tree != nil {
+		notice := &crlf{w: req.Stderr, on: req.TTY}
+		if req.Stderr == nil {
+			notice.w = io.Discard
+		}
+		ts, err := k.startSync(ctx, req.Container, uid, tree.Source, tree.Target, tree.User, false, notice)
+		if err != nil {
+			return 0, err
+		}
+		ts.loop(ctx)
+		defer ts.stop(ctx, req.Container)
 	}
 	return k.podGone(ctx, req.Container)(k.exec(ctx, req.Container, withEnv(req.Cmd, req.Workdir, req.Env),
 		streams{stdin: req.Stdin, stdout: req.Stdout, stderr: req.Stderr, tty: req.TTY, resize: req.Resize}))

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,19 +32,35 @@ func (k *Engine) Run(ctx context.Context, req engine.RunRequest) (int, error) {
 		case <-startCtx.Done():
 		}
 	}()
-	name, err := k.start(startCtx, req, keepAlive)
+	st, err := k.start(startCtx, req, keepAlive)
+	var ts *treeSync
+	if err == nil && st.tree != nil {
+		ts, err = k.startSync(startCtx, st.name, st.uid, st.tree.source, st.tree.target, req.User, true, st.notice)
+		if err != nil {
+			k.deletePod(context.WithoutCancel(ctx), st.name)
+		}
+	}
 	cancel()
 	<-watched
 	if n, ok := got.(syscall.Signal); ok {
 		if err == nil {
-			k.deletePod(context.WithoutCancel(ctx), name)
+			if ts != nil {
+				ts.stop(ctx, st.name)
+			}
+			k.deletePod(context.WithoutCancel(ctx), st.name)
 		}
 		return 128 + int(n), nil
 	}
 	if err != nil {
 		return 0, err
 	}
+	name := st.name
 	defer k.deletePod(context.WithoutCancel(ctx), name)
+	if ts != nil {
+		ts.loop(ctx)
+		// Deferred after the delete, so it runs first: the pod's changes come home.
+		defer ts.stop(ctx, name)
+	}
 	dir := req.Workdir
 	if dir == "" {
 		dir = "."
@@ -68,38 +85,75 @@ func (k *Engine) StartDetached(ctx context.Context, req engine.RunRequest) (stri
 	if len(cmd) == 0 {
 		cmd = keepAlive
 	}
-	return k.start(ctx, req, cmd)
+	st, err := k.start(ctx, req, cmd)
+	if err != nil || st.tree == nil {
+		return st.name, err
+	}
+	// The first sync now, so that the tree is there for the hooks and the first exec.
+	ts, err := k.startSync(ctx, st.name, st.uid, st.tree.source, st.tree.target, req.User, false, st.notice)
+	if err != nil {
+		k.deletePod(context.WithoutCancel(ctx), st.name)
+		return "", err
+	}
+	ts.stop(ctx, st.name)
+	return st.name, nil
 }
 
-// start makes the image reachable, creates the pod and fills its tree.
-func (k *Engine) start(ctx context.Context, req engine.RunRequest, cmd []string) (string, error) {
-	note := req.Stderr
-	if note == nil {
-		note = io.Discard
+// started is a pod that runs, and its tree, which the sync fills.
+type started struct {
+	name, uid string
+	tree      *upload
+	notice    io.Writer
+}
+
+// start makes the image reachable, creates the pod and copies in the host
+// directories other than the tree (one way).
+func (k *Engine) start(ctx context.Context, req engine.RunRequest, cmd []string) (started, error) {
+	note := &crlf{w: req.Stderr, on: req.TTY}
+	if req.Stderr == nil {
+		note.w = io.Discard
 	}
-	end := "\n"
-	if req.TTY {
-		end = "\r\n"
-	}
-	image, err := k.ensureImage(ctx, req.Image, note, end)
+	image, err := k.ensureImage(ctx, req.Image, note, "\n")
 	if err != nil {
-		return "", err
+		return started{}, err
 	}
 	pod, uploads, left, err := k.podFor(req, image, cmd)
 	if err != nil {
-		return "", err
+		return started{}, err
 	}
 	if len(left) > 0 {
-		fmt.Fprintf(note, "devenv: the cluster cannot see this machine's files: not in the pod: %s%s", strings.Join(left, ", "), end)
+		fmt.Fprintf(note, "devenv: the cluster cannot see this machine's files: not in the pod: %s\n", strings.Join(left, ", "))
 	}
-	if err := k.createPod(ctx, pod); err != nil {
-		return "", err
+	pod.Annotations[annotationUploads] = uploadNotes(uploads, req.User)
+	uid, err := k.createPod(ctx, pod)
+	if err != nil {
+		return started{}, err
 	}
-	if err := k.uploadAll(ctx, pod.Name, uploads, req.User, time.Time{}); err != nil {
+	st := started{name: pod.Name, uid: uid, notice: note}
+	if len(uploads) > 0 {
+		st.tree, uploads = &uploads[0], uploads[1:]
+	}
+	if err := k.uploadAll(ctx, pod.Name, uploads, req.User); err != nil {
 		k.deletePod(context.WithoutCancel(ctx), pod.Name)
-		return "", err
+		return started{}, err
 	}
-	return pod.Name, nil
+	return st, nil
+}
+
+// crlf ends lines with \r\n on a terminal in raw mode.
+type crlf struct {
+	w  io.Writer
+	on bool
+}
+
+func (c *crlf) Write(b []byte) (int, error) {
+	if !c.on {
+		return c.w.Write(b)
+	}
+	if _, err := c.w.Write(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // relaySignals signals the command in the pod as devenv is signalled.

@@ -30,19 +30,20 @@ func (k *Engine) getPod(ctx context.Context, name string) (*corev1.Pod, error) {
 
 // createPod creates the pod and waits until its container runs; on any failure,
 // Ctrl-C included, the pod is deleted again.
-func (k *Engine) createPod(ctx context.Context, pod *corev1.Pod) (err error) {
-	if _, err := k.cs.CoreV1().Pods(k.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+func (k *Engine) createPod(ctx context.Context, pod *corev1.Pod) (uid string, err error) {
+	made, err := k.cs.CoreV1().Pods(k.ns).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
 		if apierrors.IsAlreadyExists(err) {
-			return &engine.NameInUseError{Name: pod.Name, Msg: fmt.Sprintf("a pod named %s exists already in namespace %s", pod.Name, k.ns)}
+			return "", &engine.NameInUseError{Name: pod.Name, Msg: fmt.Sprintf("a pod named %s exists already in namespace %s", pod.Name, k.ns)}
 		}
-		return k.apiError("creating the pod "+pod.Name, err)
+		return "", k.apiError("creating the pod "+pod.Name, err)
 	}
 	defer func() {
 		if err != nil {
 			k.deletePod(context.WithoutCancel(ctx), pod.Name)
 		}
 	}()
-	return k.waitRunning(ctx, pod.Name)
+	return string(made.UID), k.waitRunning(ctx, pod.Name)
 }
 
 // waitRunning polls the pod until its container runs, and turns every way it cannot
