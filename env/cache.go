@@ -146,8 +146,12 @@ func ensureShared(ctx context.Context, eng Engine, sp *Project, opt BuildOptions
 			return false, ctx.Err()
 		}
 		fmt.Fprintf(out, "devenv: %s; building here\n", cacheMiss(ref, err))
+		// The layer cache of the project's last push, when the cache answers and has
+		// one (asked first: BuildKit reports a missing one as an error box).
 		var re *engine.RegistryError
-		cacheFrom = errors.As(err, &re) && re.Kind == engine.RegistryNotFound
+		if errors.As(err, &re) && re.Kind == engine.RegistryNotFound {
+			cacheFrom, _ = eng.RegistryHas(ctx, cacheLatest(cache, sp))
+		}
 	}
 	if err := ensureOwnImage(ctx, eng, sp, opt); err != nil {
 		return false, err

@@ -100,6 +100,7 @@ func TestEnsureImageFromCache(t *testing.T) {
 		{"credentials", &engine.RegistryError{Op: "pull", Ref: ref, Registry: "reg.example", Kind: engine.RegistryAuth, Msg: "unauthorized"}, "the cache reg.example refused your credentials", false},
 	} {
 		eng := enginetest.New()
+		eng.SetInRegistry(cacheLatest(p.Spec.Cache, sp))
 		eng.Fail("PullImage", tc.err)
 		p.Spec.CachePush = true
 		var out strings.Builder

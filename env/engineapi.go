@@ -101,6 +101,9 @@ type ImageIOEngine interface {
 	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
 	LoadImage(ctx context.Context, r io.Reader) error
 	CommitContainer(ctx context.Context, container string, req engine.CommitRequest) error
+	// RegistryHas asks a registry whether it holds ref, without pulling it (whether
+	// the shared cache has a layer cache to offer).
+	RegistryHas(ctx context.Context, ref string) (bool, error)
 }
 
 // ClusterEngine is an engine on a cluster with doctor's checks of its own (env/kube:

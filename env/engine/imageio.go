@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 )
 
@@ -57,4 +59,20 @@ func (d *Docker) LoadImage(ctx context.Context, r io.Reader) error {
 		return fmt.Errorf("the engine at %s could not load the image: %w", d.Endpoint(), err)
 	}
 	return nil
+}
+
+// RegistryHas asks ref's registry, through the engine and with the user's credentials,
+// whether it holds ref; nothing is pulled.
+func (d *Docker) RegistryHas(ctx context.Context, ref string) (bool, error) {
+	auth, _, err := registryAuth(ref)
+	if err != nil {
+		return false, err
+	}
+	if _, err := d.cli.DistributionInspect(ctx, ref, auth); err != nil {
+		if errdefs.IsNotFound(err) || errdefs.IsUnauthorized(err) || strings.Contains(err.Error(), "manifest unknown") {
+			return false, nil
+		}
+		return false, d.wrap(err)
+	}
+	return true, nil
 }

@@ -51,6 +51,7 @@ type Engine struct {
 	remote     bool             // SetRemote: bind mounts are refused
 	arch       archive
 	cache      []engine.CacheRecord // SetBuildCache
+	inRegistry map[string]bool      // SetInRegistry
 	// repoDigests are image ID -> registry digests (SetRepoDigests).
 	repoDigests map[string][]string
 

@@ -79,3 +79,25 @@ func (e *Engine) LoadImage(_ context.Context, r io.Reader) error {
 		return nil
 	})
 }
+
+// RegistryHas answers from SetInRegistry.
+func (e *Engine) RegistryHas(_ context.Context, ref string) (bool, error) {
+	has := false
+	err := e.do("RegistryHas", []string{ref}, func() error {
+		has = e.inRegistry[ref]
+		return nil
+	})
+	return has, err
+}
+
+// SetInRegistry makes RegistryHas answer yes for refs.
+func (e *Engine) SetInRegistry(refs ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inRegistry == nil {
+		e.inRegistry = map[string]bool{}
+	}
+	for _, r := range refs {
+		e.inRegistry[r] = true
+	}
+}
