@@ -30,6 +30,10 @@ type WatchOptions struct {
 	Started func(dirs []string)
 	// OnEvent, when set, is told of each rebuild's start and end.
 	OnEvent func(WatchEvent)
+	// SyncTree: on an engine that cannot see the project, keep the tree's volume in
+	// step both ways while watching (devenv watch). shell --watch leaves it to its
+	// command, which syncs as any run does.
+	SyncTree bool
 }
 
 // WatchEvent is a rebuild starting or ending.
@@ -101,7 +105,26 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 		building    *Project
 		cancelBuild context.CancelFunc = func() {}
 		done                           = make(chan result, 1)
+		endSync     func()             // the tree's sync, once an image can hold it
 	)
+	// The sync's helper runs the project's image, so it starts with the first good
+	// one and goes on across rebuilds (it only lists and moves files).
+	syncTree := func(p *Project) {
+		if !opt.SyncTree || endSync != nil {
+			return
+		}
+		end, err := startSync(ctx, eng, p, RunOptions{Stderr: opt.Out})
+		if err != nil {
+			say("cannot sync the tree with the engine: %v", err)
+			return
+		}
+		endSync = end
+	}
+	defer func() {
+		if endSync != nil {
+			endSync()
+		}
+	}()
 	startBuild := func(p *Project) {
 		bctx, cancel := context.WithCancel(ctx)
 		building, cancelBuild = p, cancel
@@ -121,6 +144,7 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 	} else if ok {
 		good = p.Tag
 		say("ready: %s is up to date", p.Tag)
+		syncTree(p)
 	} else {
 		say("building %s", p.Tag)
 		startBuild(p)
@@ -191,11 +215,13 @@ func Watch(ctx context.Context, eng Engine, opt WatchOptions) error {
 				say("ready: %s (already built)", r.p.Tag)
 				event(WatchReady, r.p, nil)
 				changedSince = nil
+				syncTree(r.p)
 			case r.err == nil:
 				good = r.p.Tag
 				say("ready: %s in %.1fs", r.p.Tag, r.took.Seconds())
 				event(WatchReady, r.p, nil)
 				changedSince = nil
+				syncTree(r.p)
 			case errors.Is(r.err, context.Canceled):
 			default:
 				say("build failed: %v", r.err)

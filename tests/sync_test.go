@@ -24,6 +24,7 @@ func init() {
 	scriptCmds["syncbg"] = cmdSyncBg
 	scriptCmds["syncwait"] = cmdSyncWait
 	scriptCmds["syncwaitfile"] = cmdSyncWaitFile
+	scriptCmds["syncint"] = cmdSyncInt
 }
 
 // remoteengine start: a second dockerd in its own mount namespace, where the
@@ -139,8 +140,21 @@ func tail(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// syncProcs are the syncbg devenvs, by $WORK/NAME: each one's end.
-var syncProcs sync.Map
+// syncProcs are the syncbg devenvs, by $WORK/NAME: each one's end; syncPids their
+// processes.
+var syncProcs, syncPids sync.Map
+
+// syncint NAME: Ctrl-C (SIGINT) for a syncbg devenv, as a user stops devenv watch.
+func cmdSyncInt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: syncint NAME")
+	}
+	v, ok := syncPids.Load(ts.Getenv("WORK") + "/" + args[0])
+	if !ok {
+		ts.Fatalf("no syncbg %s", args[0])
+	}
+	ts.Check(v.(*os.Process).Signal(os.Interrupt))
+}
 
 // syncbg NAME devenv ARGS...: devenv in the background with this script's
 // environment (DOCKER_HOST, HOME, XDG_CACHE_HOME), its output in $WORK/NAME.log.
@@ -161,6 +175,7 @@ func cmdSyncBg(ts *testscript.TestScript, neg bool, args []string) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	syncProcs.Store(ts.Getenv("WORK")+"/"+args[0], done)
+	syncPids.Store(ts.Getenv("WORK")+"/"+args[0], cmd.Process)
 	ts.Defer(func() {
 		_ = cmd.Process.Kill()
 		logFile.Close()

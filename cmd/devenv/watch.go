@@ -49,6 +49,6 @@ func watchRun(ctx context.Context, eng env.Engine, opts *watchOptions) error {
 	}
 	return env.Watch(ctx, eng, env.WatchOptions{
 		Dir: opts.dir, Host: env.CurrentHost(), Info: info,
-		Out: opts.io.ErrOut, Progress: progress, Quiet: opts.quiet,
+		Out: opts.io.ErrOut, Progress: progress, Quiet: opts.quiet, SyncTree: true,
 	})
 }

@@ -46,6 +46,10 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 		case pull:
 			pulls = append(pulls, p)
 		case rmHost:
+			// Only the file as the sync saw it: one the host changed since stays.
+			if now, ok := statHost(s.opt.Root, p); ok && (now.Size != h.Size || now.Mtime != h.Mtime) {
+				continue
+			}
 			if err := os.Remove(s.hostPath(p)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
@@ -77,7 +81,7 @@ func (s *Syncer) apply(ctx context.Context, paths map[string]bool, host, ctr map
 		pushes = append(pushes, more...)
 	}
 	for _, p := range pulls {
-		if err := s.pullFile(ctx, p, ctr[p]); err != nil {
+		if err := s.pullFile(ctx, p, ctr[p], ptr(host[p], hostHas(host, p))); err != nil {
 			return s.interrupted(err)
 		}
 	}
@@ -210,7 +214,13 @@ func (s *Syncer) fetch(ctx context.Context, p string) ([]byte, *tar.Header, erro
 
 // pullFile writes the container's file on the host, whole or not at all, as the user
 // devenv runs as.
-func (s *Syncer) pullFile(ctx context.Context, p string, c FileStat) error {
+//
+// The host's file may change while the container's is on its way (a log a process
+// appends to, an editor's save): it is replaced only if it is still as it was when
+// the sync decided (was; nil: no file), else the host's change stands and the next
+// sync compares again. A process writing to it through an open descriptor would
+// otherwise write into a file no longer in the tree.
+func (s *Syncer) pullFile(ctx context.Context, p string, c FileStat, was *FileStat) error {
 	b, hdr, err := s.fetch(ctx, p)
 	if err != nil {
 		return err
@@ -221,7 +231,15 @@ func (s *Syncer) pullFile(ctx context.Context, p string, c FileStat) error {
 		}
 		return nil
 	}
-	if err := s.writeHost(p, b, hdr.FileInfo().Mode().Perm(), hdr.ModTime); err != nil {
+	if err := s.writeHostIf(p, b, hdr.FileInfo().Mode().Perm(), hdr.ModTime, func() bool {
+		now, ok := statHost(s.opt.Root, p)
+		if was == nil {
+			return !ok
+		}
+		return ok && now.Size == was.Size && now.Mtime == was.Mtime
+	}); errors.Is(err, errHostMoved) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	h, ok := statHost(s.opt.Root, p)
@@ -232,7 +250,16 @@ func (s *Syncer) pullFile(ctx context.Context, p string, c FileStat) error {
 	return nil
 }
 
+// errHostMoved: the host's file changed while the sync was replacing it.
+var errHostMoved = errors.New("the host's file changed meanwhile")
+
 func (s *Syncer) writeHost(p string, b []byte, mode os.FileMode, mtime time.Time) error {
+	return s.writeHostIf(p, b, mode, mtime, func() bool { return true })
+}
+
+// writeHostIf writes p whole (a temp file renamed over it) if still() holds just
+// before the rename.
+func (s *Syncer) writeHostIf(p string, b []byte, mode os.FileMode, mtime time.Time, still func() bool) error {
 	dst := s.hostPath(p)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
@@ -246,6 +273,10 @@ func (s *Syncer) writeHost(p string, b []byte, mode os.FileMode, mtime time.Time
 	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), mode|0o200), os.Chtimes(tmp.Name(), mtime, mtime)); err != nil {
 		os.Remove(tmp.Name())
 		return err
+	}
+	if !still() {
+		os.Remove(tmp.Name())
+		return errHostMoved
 	}
 	return os.Rename(tmp.Name(), dst)
 }
@@ -314,4 +345,9 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+func hostHas(host map[string]FileStat, p string) bool {
+	_, ok := host[p]
+	return ok
 }

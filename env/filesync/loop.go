@@ -35,6 +35,16 @@ func (s *Syncer) Loop(ctx context.Context, report func(error)) error {
 	for _, d := range dirs {
 		_ = w.Add(s.hostPath(d)) // a directory gone since the scan: nothing to watch
 	}
+	// What the host changed between the first sync's walk and these watches has no
+	// event: one more look at the host finds it.
+	s.mu.Lock()
+	missed, err := PendingHost(s.opt.Root, s.st)
+	s.mu.Unlock()
+	if err == nil && len(missed) > 0 {
+		if err := s.Host(ctx, missed); ctx.Err() == nil {
+			report(err)
+		}
+	}
 	dirty := map[string]bool{}
 	var first time.Time
 	quiet := time.NewTimer(time.Hour)
