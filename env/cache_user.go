@@ -49,14 +49,14 @@ func addUserLayer(ctx context.Context, eng Engine, p *Project, shared string, la
 // userFiles is a tar stream of /etc/passwd and /etc/group with the user's entries
 // added, and the user's home owned by them: what addUserScript does, in Go.
 func userFiles(ctx context.Context, eng ArchiveEngine, ctr string, u User) ([]byte, error) {
-	passwd, pmode, err := readImageFile(ctx, eng, ctr, "/etc/passwd")
+	// One copy of /etc, not one per file: each copy mounts the container's file
+	// system, which is most of what it costs.
+	files, err := readEtc(ctx, eng, ctr, "passwd", "group")
 	if err != nil {
 		return nil, err
 	}
-	group, gmode, err := readImageFile(ctx, eng, ctr, "/etc/group")
-	if err != nil {
-		return nil, err
-	}
+	passwd, pmode := files["passwd"].body, files["passwd"].mode
+	group, gmode := files["group"].body, files["group"].mode
 	passwd, group = addUserEntries(passwd, group, u)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -88,28 +88,46 @@ func userFiles(ctx context.Context, eng ArchiveEngine, ctr string, u User) ([]by
 	return buf.Bytes(), tw.Close()
 }
 
-// readImageFile is a file of a created container and its mode; a missing one is
+type etcFile struct {
+	body string
+	mode int64
+}
+
+// readEtc reads the named files of a created container's /etc; a missing one is
 // empty, with the usual mode.
-func readImageFile(ctx context.Context, eng ArchiveEngine, ctr, file string) (string, int64, error) {
-	rc, err := eng.CopyFrom(ctx, ctr, file)
+func readEtc(ctx context.Context, eng ArchiveEngine, ctr string, names ...string) (map[string]etcFile, error) {
+	out := map[string]etcFile{}
+	for _, n := range names {
+		out[n] = etcFile{mode: 0o644}
+	}
+	rc, err := eng.CopyFrom(ctx, ctr, "/etc")
 	var ne *engine.NotExistError
 	if errors.As(err, &ne) {
-		return "", 0o644, nil
+		return out, nil
 	}
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
 	defer rc.Close()
 	tr := tar.NewReader(rc)
-	hdr, err := tr.Next()
-	if err != nil {
-		return "", 0, fmt.Errorf("reading %s: %w", file, err)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading /etc: %w", err)
+		}
+		name := strings.TrimPrefix(hdr.Name, "etc/")
+		if _, want := out[name]; !want || hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		body, err := io.ReadAll(io.LimitReader(tr, 16<<20))
+		if err != nil {
+			return nil, fmt.Errorf("reading /etc/%s: %w", name, err)
+		}
+		out[name] = etcFile{body: string(body), mode: hdr.Mode & 0o7777}
 	}
-	body, err := io.ReadAll(io.LimitReader(tr, 16<<20))
-	if err != nil {
-		return "", 0, fmt.Errorf("reading %s: %w", file, err)
-	}
-	return string(body), hdr.Mode & 0o7777, nil
 }
 
 // addUserEntries adds u to passwd and group as addUserScript does: a group for the
