@@ -144,11 +144,12 @@ func removeSpares(ctx context.Context, eng ContainerEngine, root string) ([]EnvC
 	if root == "" {
 		return nil, nil
 	}
-	release, _, err := holdSpares(ctx, root, true)
-	if err != nil {
-		return nil, err
+	// Without the lock (no cache directory, say) the spares are still removed; only a
+	// start ordered a moment before may then still come, and that spare ends itself
+	// after an hour unused.
+	if release, _, err := holdSpares(ctx, root, true); err == nil {
+		defer release()
 	}
-	defer release()
 	list, err := eng.Containers(ctx, map[string]string{LabelProject: root, LabelContainer: "spare"})
 	if err != nil {
 		return nil, err

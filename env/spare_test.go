@@ -241,3 +241,19 @@ func TestKillAndRestartLeaveSpares(t *testing.T) {
 		t.Errorf("rm without -f must remove the spare: %+v %v", done, err)
 	}
 }
+
+func TestStopWithoutCacheDirectory(t *testing.T) {
+	p, eng, orders := spareSetup(t)
+	spareRun(t, eng, p, orders, "true")
+	if err := StartSpare(t.Context(), eng, (*orders)[0]); err != nil {
+		t.Fatal(err)
+	}
+	// A cache directory that cannot be made: stop still works and removes the spare.
+	t.Setenv("XDG_CACHE_HOME", "/dev/null/cache")
+	if _, err := Stop(t.Context(), eng, p.Spec.Root, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := eng.Containers(t.Context(), nil); len(list) != 0 {
+		t.Errorf("after stop: %+v", list)
+	}
+}
