@@ -139,6 +139,10 @@ func Doctor(ctx context.Context, eng Engine, opt DoctorOptions) *DoctorReport {
 		if q, err := ForEngine(p, opt.Host, info); err == nil {
 			p = q
 		}
+		// The base image's ID and devenv.lock, as build and run fingerprint them.
+		if q, err := ApplyLock(ctx, eng, p, RenderOptionsFor(info)); err == nil {
+			p = q
+		}
 	}
 	fresh := false
 	switch {

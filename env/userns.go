@@ -1,6 +1,9 @@
 package env
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/devenv/devenv/env/engine"
 )
 
@@ -30,27 +33,44 @@ func buildahMounts(info engine.Info) bool {
 func buildMounts(info engine.Info) bool { return info.BuildKit || buildahMounts(info) }
 
 // ForEngine is p made for the engine that builds and runs it: rendered for its
-// builder, and on a rootless engine resolved again with the host user as the
-// container's root. host is the machine's (CurrentHost). A project loaded for
-// BuildKit on a rootful engine is returned as it is.
+// builder, and on a rootless engine with the host user as the container's root
+// (rootlessSpec). host is the machine's (CurrentHost). A project loaded for BuildKit
+// on a rootful engine is returned as it is.
 func ForEngine(p *Project, host Host, info engine.Info) (*Project, error) {
 	opt := RenderOptionsFor(info)
-	if info.Rootless && !p.Spec.User.IsRoot() && p.Spec.ConfigPath != "" {
-		host.EngineRootless = true
-		cfg, err := LoadConfig(p.Spec.ConfigPath)
-		if err != nil {
-			return nil, err
-		}
-		spec, err := Resolve(cfg, host)
-		if err != nil {
-			return nil, err
-		}
-		return NewProject(spec, opt)
+	if info.Rootless && !p.Spec.User.IsRoot() && p.Spec.User.UID == host.UID {
+		return NewProject(rootlessSpec(p.Spec), opt)
 	}
 	if opt == (RenderOptions{BuildKit: true}) {
 		return p, nil
 	}
 	return NewProject(p.Spec, opt)
+}
+
+// rootlessSpec is s with the host user as root in the container, as Resolve makes it
+// for a rootless engine (Host.EngineRootless): root's home, and what was placed in
+// the user's home (mounts' ~ targets, the dotfiles) placed in root's. A copy: s is
+// left as it is.
+func rootlessSpec(s *Spec) *Spec {
+	c := *s
+	old := s.User.Home
+	c.User = User{Name: "root", Home: "/root"}
+	rebase := func(p string) string {
+		if old != "" && (p == old || strings.HasPrefix(p, old+"/")) {
+			return c.User.Home + p[len(old):]
+		}
+		return p
+	}
+	c.Mounts = slices.Clone(s.Mounts)
+	for i := range c.Mounts {
+		c.Mounts[i].Target = rebase(c.Mounts[i].Target)
+	}
+	if s.Dotfiles != nil {
+		d := *s.Dotfiles
+		d.Target = rebase(d.Target)
+		c.Dotfiles = &d
+	}
+	return &c
 }
 
 // HostFor is host as the engine sees it: on a rootless engine "host" is the

@@ -14,7 +14,7 @@ import (
 // user's own UID. An explicit UID:GID is the project's choice on either.
 func TestForEngineRootless(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte("base = \"busybox:devenv\"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte("base = \"busybox:devenv\"\nmounts = [\"volume:cache:~/.cache\", \"volume:data:/data\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	host := Host{UID: 1001, GID: 1001, UserName: "dev1"}
@@ -35,6 +35,17 @@ func TestForEngineRootless(t *testing.T) {
 	}
 	if strings.Contains(rl.Dockerfile, "1001") || rl.Tag == p.Tag {
 		t.Errorf("rootless: the image still has the host user's layer (tag %s):\n%s", rl.Tag, rl.Dockerfile)
+	}
+	if got := []string{rl.Spec.Mounts[0].Target, rl.Spec.Mounts[1].Target}; got[0] != "/root/.cache" || got[1] != "/data" {
+		t.Errorf("rootless: mount targets %q, want ~ as root's home", got)
+	}
+	if p.Spec.User.UID != 1001 || p.Spec.Mounts[0].Target != "/home/dev1/.cache" {
+		t.Errorf("ForEngine changed the project it was given: %+v %q", p.Spec.User, p.Spec.Mounts[0].Target)
+	}
+	// As Resolve makes it when it knows the engine is rootless (watch does).
+	q, err := LoadProject(dir, HostFor(host, engine.Info{Rootless: true}), RenderOptions{})
+	if err != nil || q.Tag != rl.Tag {
+		t.Errorf("resolved for a rootless engine: %v, tag %s, want %s", err, q.Tag, rl.Tag)
 	}
 
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte("base = \"busybox:devenv\"\nuser = \"2000:2000\"\n"), 0o644); err != nil {

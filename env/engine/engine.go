@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -25,6 +26,8 @@ type Docker struct {
 	kind     Kind
 	osType   string
 	rootless bool
+	// What identify read, for Details: nil until it did.
+	version *types.Version
 
 	// https: the client speaks TLS to the engine (readRootless's own request).
 	https bool

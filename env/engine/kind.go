@@ -99,7 +99,7 @@ func (d *Docker) identify(ctx context.Context, pingOS string) (Kind, string, err
 	case err != nil && errors.Is(err, context.DeadlineExceeded):
 		return "", "", fmt.Errorf("the engine at %s did not say within %s whether it is rootless (its /info): the engine is overloaded or stuck (devenv doctor)", d.target.where(), identifyTimeout)
 	}
-	d.kind, d.osType, d.rootless = kind, osType, rootless
+	d.kind, d.osType, d.rootless, d.version = kind, osType, rootless, &v
 	return d.kind, d.osType, nil
 }
 

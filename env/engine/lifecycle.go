@@ -241,7 +241,7 @@ func (d *Docker) Details(ctx context.Context) (Details, error) {
 	// more under load (identifyTimeout, as for Ping's own questions).
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
-	v, err := d.cli.ServerVersion(ctx)
+	v, err := d.serverVersion(ctx)
 	if err != nil {
 		return Details{}, d.wrap(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 )
 
@@ -19,13 +21,13 @@ import (
 // writes into a bind mount belongs on the host to 100999 or so, not to the user.
 // devenv reads the mode from the engine, never from its socket's path.
 
-// engineInfo is the part of the engine's /info that says whether it is rootless.
-// Docker lists "name=rootless" among its security options; Podman's compatible
-// /info answers with a Rootless field of its own (the libpod API's
-// host.security.rootless), which the Docker client's types do not decode.
+// engineInfo is the engine's /info: the Docker client's own type, and the field that
+// says whether the engine is rootless. Docker lists "name=rootless" among its security
+// options; Podman's compatible /info answers with a Rootless field of its own (the
+// libpod API's host.security.rootless), which the Docker client's types do not decode.
 type engineInfo struct {
-	SecurityOptions []string `json:"SecurityOptions"`
-	Rootless        bool     `json:"Rootless"`
+	system.Info
+	Rootless bool `json:"Rootless"`
 }
 
 func (i engineInfo) rootless() bool {
@@ -72,6 +74,18 @@ func (d *Docker) readRootless(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("the engine's /info: %w", err)
 	}
 	return info.rootless(), nil
+}
+
+// serverVersion is the engine's /version as identify read it (Podman takes a second
+// to answer), else asked now. Its /info is asked each time: what it says changes.
+func (d *Docker) serverVersion(ctx context.Context) (types.Version, error) {
+	d.identMu.Lock()
+	v := d.version
+	d.identMu.Unlock()
+	if v != nil {
+		return *v, nil
+	}
+	return d.cli.ServerVersion(ctx)
 }
 
 // FromPodmanSocket is Target.From for an engine found at Podman's usual socket.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 )
 
@@ -17,10 +18,10 @@ func TestEngineInfoRootless(t *testing.T) {
 		info engineInfo
 		want bool
 	}{
-		{engineInfo{SecurityOptions: []string{"name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"}}, true},
-		{engineInfo{SecurityOptions: []string{"name=rootless,foo=bar"}}, true},
-		{engineInfo{SecurityOptions: []string{"name=seccomp,profile=default"}, Rootless: true}, true},
-		{engineInfo{SecurityOptions: []string{"name=seccomp,profile=builtin", "name=userns"}}, false},
+		{engineInfo{Info: system.Info{SecurityOptions: []string{"name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"}}}, true},
+		{engineInfo{Info: system.Info{SecurityOptions: []string{"name=rootless,foo=bar"}}}, true},
+		{engineInfo{Info: system.Info{SecurityOptions: []string{"name=seccomp,profile=default"}}, Rootless: true}, true},
+		{engineInfo{Info: system.Info{SecurityOptions: []string{"name=seccomp,profile=builtin", "name=userns"}}}, false},
 		{engineInfo{}, false},
 	} {
 		if got := c.info.rootless(); got != c.want {
