@@ -121,6 +121,25 @@ func TestEnsureImageFromCache(t *testing.T) {
 	}
 }
 
+func TestCachePushRefused(t *testing.T) {
+	p := loadTestProject(t, cacheToml+"cache_push = true\n", cacheHost)
+	sp, _ := SharedProject(p, RenderOptions{BuildKit: true})
+	eng := enginetest.New()
+	eng.Fail("PullImage", &engine.RegistryError{Op: "pull", Ref: CacheRef(p.Spec.Cache, sp), Registry: "reg.example", Kind: engine.RegistryNotFound, Msg: "manifest unknown"})
+	eng.Fail("PushImage", &engine.RegistryError{Op: "push", Ref: CacheRef(p.Spec.Cache, sp), Registry: "reg.example", Kind: engine.RegistryAuth, Msg: "denied", Anonymous: true})
+	var out strings.Builder
+	built, err := EnsureImage(t.Context(), eng, p, BuildOptions{Progress: &out, Info: engine.Info{BuildKit: true}})
+	if err != nil || !built {
+		t.Fatalf("a refused push must not fail the command: %v, %v", built, err)
+	}
+	if n := strings.Count(out.String(), "devenv: not pushed to the cache: "); n != 1 || !strings.Contains(out.String(), "docker login reg.example") {
+		t.Errorf("output %q: want one line saying the push was refused and what to do", out.String())
+	}
+	if ok, _ := eng.ImageExists(t.Context(), p.Tag); !ok {
+		t.Error("no local image after a refused push")
+	}
+}
+
 func TestCacheRebuild(t *testing.T) {
 	p := loadTestProject(t, cacheToml, cacheHost)
 	sp, _ := SharedProject(p, RenderOptions{BuildKit: true})
