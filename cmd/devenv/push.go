@@ -87,7 +87,7 @@ func pushRun(ctx context.Context, eng env.Engine, opts *registryOptions) error {
 		fmt.Fprintf(opts.io.ErrOut, "pushed %s\n", ref)
 		return nil
 	}
-	res, err := env.Push(ctx, eng, p, opts.ref, env.RenderOptions{BuildKit: info.BuildKit}, build, platforms...)
+	res, err := env.Push(ctx, eng, p, opts.ref, env.RenderOptionsFor(info), build, platforms...)
 	if err != nil {
 		return err
 	}
