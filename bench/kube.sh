@@ -23,7 +23,8 @@ mkdir -p "$OUT"
 command -v hyperfine >/dev/null || { echo "kube.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 if [ -z "${KUBECONFIG:-}" ]; then
-  eval "$(bash "$REPO/scripts/cluster-up.sh")"
+  cluster_env=$(bash "$REPO/scripts/cluster-up.sh")
+  eval "$cluster_env"
 fi
 KUBECTL=${DEVENV_K8S_BIN:+$DEVENV_K8S_BIN/}kubectl
 export KUBECONFIG DEVENV_KUBE_LOAD
