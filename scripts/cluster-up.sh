@@ -330,6 +330,8 @@ print_env() {
   # a local cluster with no registry: devenv copies each image it builds into the node
   echo "export DEVENV_KUBE_LOAD='$SELF import'"
   echo "export DEVENV_K8S_BIN=$BIN"
+  # the node's network namespace: tests put a listener on its loopback (a registry's)
+  echo "export DEVENV_K8S_NETNS=/var/run/netns/$NS"
 }
 
 down() {
@@ -349,8 +351,9 @@ down() {
     done
   fi
   if running containerd; then
-    # the images devenv built and loaded go; the pause and base images stay for the next up
-    ctr -a $SOCK -n k8s.io images ls -q 2>/dev/null | grep '^docker.io/devenv/' | xargs -r ctr -a $SOCK -n k8s.io images rm >/dev/null 2>&1
+    # the images devenv built and loaded (or the tests' registries served) go; the pause
+    # and base images stay for the next up
+    ctr -a $SOCK -n k8s.io images ls -q 2>/dev/null | grep -E '^(docker.io/devenv/|127\.0\.0\.1:)' | xargs -r ctr -a $SOCK -n k8s.io images rm >/dev/null 2>&1
   fi
   for n in containerd etcd; do running $n && kill "$(cat $RUN/$n.pid)"; done
   for n in kubelet kube-scheduler kube-controller-manager kube-apiserver containerd etcd; do

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 )
 
 // TestKubeScripts runs testdata/kube/*.txtar against the real single-node cluster of
@@ -55,6 +57,7 @@ func TestKubeScripts(t *testing.T) {
 	}
 	params.Cmds["kubepods"] = cmdKubePods
 	params.Cmds["kubenorights"] = cmdKubeNoRights
+	params.Cmds["kuberegistry"] = cmdKubeRegistry
 	testscript.Run(t, params)
 }
 
@@ -66,7 +69,8 @@ func kubeCluster(t *testing.T) (map[string]string, error) {
 		if bin == "" {
 			return nil, fmt.Errorf("KUBECONFIG is set but DEVENV_K8S_BIN is not: eval \"$(scripts/cluster-up.sh)\" sets both")
 		}
-		return map[string]string{"KUBECONFIG": kc, "DEVENV_KUBE_LOAD": os.Getenv("DEVENV_KUBE_LOAD"), "DEVENV_K8S_BIN": bin}, nil
+		return map[string]string{"KUBECONFIG": kc, "DEVENV_KUBE_LOAD": os.Getenv("DEVENV_KUBE_LOAD"), "DEVENV_K8S_BIN": bin,
+			"DEVENV_K8S_NETNS": os.Getenv("DEVENV_K8S_NETNS")}, nil
 	}
 	if os.Getuid() != 0 {
 		return nil, fmt.Errorf("KUBECONFIG is unset, and starting the cluster needs root")
@@ -169,6 +173,7 @@ func kubeSetup(e *testscript.Env, cluster map[string]string, loader string) erro
 	})
 	e.Setenv("KUBECONFIG", kc)
 	e.Setenv("KUBE_NS", ns)
+	e.Setenv("DEVENV_K8S_NETNS", cluster["DEVENV_K8S_NETNS"])
 	e.Setenv("DEVENV_KUBE_LOAD", loader)
 	e.Setenv("KUBECTL", kubectl)
 	e.Setenv("PATH", bin+string(os.PathListSeparator)+e.Getenv("PATH"))
@@ -224,4 +229,68 @@ func cmdKubeNoRights(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("kubectl %v: %v: %s", a, err, out)
 		}
 	}
+}
+
+// kuberegistry NAME: a registry on the host's loopback (as `registry` starts it, $NAME
+// its host:port) that the cluster's node pulls from at the same address: a listener on
+// the loopback of the node's network namespace forwards to it. Docker pushes to a
+// loopback registry over plain HTTP, and containerd pulls from one.
+func cmdKubeRegistry(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: kuberegistry NAME")
+	}
+	netns := ts.Getenv("DEVENV_K8S_NETNS")
+	if netns == "" {
+		ts.Fatalf("the cluster names no network namespace (DEVENV_K8S_NETNS): scripts/cluster-up.sh prints it")
+	}
+	cmdRegistry(ts, false, args)
+	addr := ts.Getenv(args[0])
+	l, err := listenIn(netns, addr)
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				d, err := net.Dial("tcp", addr) // from this goroutine's thread: the host's loopback
+				if err != nil {
+					return
+				}
+				defer d.Close()
+				go func() { _, _ = io.Copy(d, c) }()
+				_, _ = io.Copy(c, d)
+			}()
+		}
+	}()
+}
+
+// listenIn listens on addr in the network namespace at path. The thread that enters
+// the namespace is never given back: it ends with its goroutine.
+func listenIn(path, addr string) (net.Listener, error) {
+	type result struct {
+		l   net.Listener
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		f, err := os.Open(path)
+		if err != nil {
+			ch <- result{err: err}
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- result{err: fmt.Errorf("entering %s: %w", path, err)}
+			return
+		}
+		l, err := net.Listen("tcp", addr)
+		ch <- result{l, err}
+	}()
+	r := <-ch
+	return r.l, r.err
 }
