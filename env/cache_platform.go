@@ -75,6 +75,6 @@ func CheckPlatforms(ctx context.Context, eng InfoEngine, platforms []string) err
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("the engine at %s (%s %s, %s/%s) cannot build for %s: it lacks %s; push from an engine that has them, or one platform at a time (--platform linux/%s)",
+	return fmt.Errorf("the engine at %s (%s %s, %s/%s) cannot build for %s: it lacks %s; push from an engine that has what is missing, or for this engine's own platform (--platform linux/%s)",
 		d.Endpoint, d.Kind, d.ServerVersion, orDefault(d.OS, "linux"), d.Arch, strings.Join(platforms, ","), strings.Join(missing, ", and "), d.Arch)
 }

@@ -24,7 +24,7 @@ func newSaveCmd(f *factory, runF func(context.Context, *saveOptions) error) *cli
 		Usage:     "write the environment (its image without your user, devenv.toml, devenv.lock) to one file for `devenv load` on a machine without the network",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the bundle to write, like env.tar", Required: true},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the bundle to write, like env.tar"},
 			progressFlag,
 		},
 		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*saveOptions, error) {
