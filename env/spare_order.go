@@ -204,3 +204,22 @@ func holdSpares(ctx context.Context, root string, stop bool) (func(), time.Time,
 	}
 	return release, stopped, nil
 }
+
+// SpareAfterBuild starts, after a build made a new image, the next command's spare
+// of it in the background when the project uses spares, so the first command after a
+// build finds one too. Not for a project not allowed what it asks, a tree the engine
+// cannot see (synced) or dotfiles (they are cloned by the command that needs them).
+func SpareAfterBuild(ctx context.Context, eng Engine, p *Project, launch func(order []byte) error) {
+	if !spareFits(p, RunOptions{LaunchSpare: launch}) || p.Spec.Dotfiles != nil || CheckTrust(p.Spec) != nil {
+		return
+	}
+	if a, err := DetectTreeMode(ctx, eng, p, false); err != nil || a.Mode == SyncedVolume {
+		return
+	}
+	// Named volumes are made with devenv's labels first, as a command does.
+	if ensureMountVolumes(ctx, eng, eng, p) != nil {
+		return
+	}
+	p, _ = resolveMachine(ctx, eng, p)
+	leaveSpare(ctx, eng, p, RunOptions{LaunchSpare: launch}, &claimedSpare{})
+}

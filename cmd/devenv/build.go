@@ -17,6 +17,7 @@ type buildOptions struct {
 	rebuild  bool
 	progress string
 	frozen   bool
+	spare    func(order []byte) error // starts the next command's spare (env/spare.go)
 }
 
 var progressFlag = &cli.StringFlag{Name: "progress", Value: "auto", Usage: "build output: `auto` (live on a terminal), plain, or quiet"}
@@ -32,7 +33,7 @@ func newBuildCmd(f *factory, runF func(context.Context, *buildOptions) error) *c
 			frozenFlag,
 		},
 		Action: engineAction(f, noArgs, func(c *cli.Context, dir string) (*buildOptions, error) {
-			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), frozen: c.Bool("frozen")}
+			opts := &buildOptions{io: f.io, dir: dir, rebuild: c.Bool("rebuild"), progress: c.String("progress"), frozen: c.Bool("frozen"), spare: spareLauncher(f)}
 			return opts, checkProgress(opts.progress)
 		}, runF, buildRun),
 	}
@@ -60,6 +61,7 @@ func buildRun(ctx context.Context, eng env.Engine, opts *buildOptions) error {
 	}
 	if built {
 		fmt.Fprintf(opts.io.ErrOut, "built %s in %.1fs\n", p.Tag, time.Since(start).Seconds())
+		env.SpareAfterBuild(ctx, eng, p, opts.spare)
 	} else {
 		fmt.Fprintf(opts.io.ErrOut, "%s is up to date\n", p.Tag)
 	}

@@ -55,7 +55,9 @@ func (d *Docker) ExecAttached(ctx context.Context, req ExecRequest) (int, error)
 		return 0, &ExecNotStartedError{Err: d.wrap(err)}
 	}
 	defer attach.Close()
-	outputDone := pipeStreams(attach, req.TTY, req.Stdin, req.Stdout, req.Stderr)
+	// The runtime's own words when it cannot start the command go to the streams.
+	out, errOut := &headWriter{w: req.Stdout}, &headWriter{w: req.Stderr}
+	outputDone := pipeStreams(attach, req.TTY, req.Stdin, out, errOut)
 	for done := false; !done; {
 		select {
 		case size, ok := <-req.Resize:
@@ -77,7 +79,7 @@ func (d *Docker) ExecAttached(ctx context.Context, req ExecRequest) (int, error)
 			return 0, d.wrap(err)
 		}
 		if !inspect.Running {
-			return inspect.ExitCode, nil
+			return execStatus(inspect.ExitCode, inspect.Pid, out.head.String()+errOut.head.String()), nil
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

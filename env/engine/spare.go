@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -56,3 +59,31 @@ type ExecNotStartedError struct{ Err error }
 
 func (e *ExecNotStartedError) Error() string { return e.Err.Error() }
 func (e *ExecNotStartedError) Unwrap() error { return e.Err }
+
+// execStatus is an exec's status as a container's would be. An exec whose command
+// never started (no process: pid 0) has status 126 from the engine whatever the
+// cause, where a container's init reports 127 for a command that is not there; so a
+// runtime message saying so makes it 127, as the docker CLI decides for `docker run`.
+func execStatus(code, pid int, head string) int {
+	if code == 126 && pid == 0 && (strings.Contains(head, "executable file not found") || strings.Contains(head, "no such file or directory")) {
+		return 127
+	}
+	return code
+}
+
+// headWriter passes writes on and keeps the first bytes, where the runtime's message
+// is when it could not start the command.
+type headWriter struct {
+	w    io.Writer
+	head bytes.Buffer
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if n := 512 - h.head.Len(); n > 0 {
+		h.head.Write(p[:min(n, len(p))])
+	}
+	if h.w == nil {
+		return len(p), nil
+	}
+	return h.w.Write(p)
+}
