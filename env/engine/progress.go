@@ -83,7 +83,7 @@ func cleanBuildError(msg string) string {
 		return fmt.Sprintf("a build step failed with exit code %s", m[1])
 	}
 	if m := podmanStepRe.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("the build step %s failed with exit code %s", m[1], m[2])
+		return fmt.Sprintf("the build step %s failed with exit code %s", oneLineStep(m[1]), m[2])
 	}
 	if m := classicStepRe.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("the build step RUN %s failed with exit code %s", m[1], m[2])
@@ -91,7 +91,19 @@ func cleanBuildError(msg string) string {
 	return msg
 }
 
+// oneLineStep is a RUN step as the user wrote it, on one line: without the mounts
+// devenv adds (caches, the CA bundle) and the guarded line that points the tools at
+// the bundle, the rest of its lines joined with "; ".
+func oneLineStep(step string) string {
+	step = runMountRe.ReplaceAllString(step, "")
+	step = caGuardRe.ReplaceAllString(step, "")
+	lines := strings.FieldsFunc(step, func(r rune) bool { return r == '\n' })
+	return strings.Join(lines, "; ")
+}
+
 var (
+	runMountRe    = regexp.MustCompile(`--mount=\S+ `)
+	caGuardRe     = regexp.MustCompile(`if \[ -f \S+ \]; then \. \S+; fi\n`)
 	exitCodeRe    = regexp.MustCompile(`exit code: (\d+)\s*$`)
 	podmanStepRe  = regexp.MustCompile(`(?s)^building at STEP "(.*)": while running runtime: exit status (\d+)$`)
 	classicStepRe = regexp.MustCompile(`(?s)^The command '(.*)' returned a non-zero code: (\d+)$`)

@@ -157,3 +157,13 @@ func TestTLSHint(t *testing.T) {
 		}
 	}
 }
+
+// A failed step on Podman is named as written, on one line: devenv's mounts and the
+// CA guard it adds are not the user's.
+func TestCleanBuildErrorPodmanStep(t *testing.T) {
+	msg := "building at STEP \"RUN --mount=type=cache,target=/c --mount=type=bind,source=.devenv-secrets/devenv-ca,target=/run/devenv/ca.pem /bin/sh -c if [ -f /run/devenv/ca.sh ]; then . /run/devenv/ca.sh; fi\necho about-to-fail >&2\nexit 3\": while running runtime: exit status 3"
+	want := "the build step RUN /bin/sh -c echo about-to-fail >&2; exit 3 failed with exit code 3"
+	if got := cleanBuildError(msg); got != want {
+		t.Errorf("cleanBuildError = %q\nwant %q", got, want)
+	}
+}
