@@ -65,7 +65,7 @@ func SaveBundle(ctx context.Context, eng Engine, p *Project, path string, opt Bu
 	if p.Spec.Image != "" || p.Spec.OwnDockerfile != nil {
 		return SaveResult{}, errors.New("devenv save bundles an environment devenv.toml builds: with image or dockerfile set, save that image with `docker save`")
 	}
-	sp, err := SharedProject(p, RenderOptions{BuildKit: opt.Info.BuildKit})
+	sp, err := SharedProject(p, RenderOptionsFor(opt.Info))
 	if err != nil {
 		return SaveResult{}, err
 	}

@@ -87,7 +87,7 @@ func cacheLatest(cache string, sp *Project) string {
 // ensureViaCache makes p's image from the shared cache: pull the shared image, or
 // build it (and push it when allowed), then add the host user's layer.
 func ensureViaCache(ctx context.Context, eng Engine, p *Project, opt BuildOptions, labels map[string]string) (bool, error) {
-	sp, err := SharedProject(p, RenderOptions{BuildKit: opt.Info.BuildKit})
+	sp, err := SharedProject(p, RenderOptionsFor(opt.Info))
 	if err != nil {
 		return false, err
 	}
@@ -111,7 +111,7 @@ func ensureViaCache(ctx context.Context, eng Engine, p *Project, opt BuildOption
 
 // sharedHere says whether the engine holds p's shared image (a bundle loaded it).
 func sharedHere(ctx context.Context, eng Engine, p *Project, opt BuildOptions) bool {
-	sp, err := SharedProject(p, RenderOptions{BuildKit: opt.Info.BuildKit})
+	sp, err := SharedProject(p, RenderOptionsFor(opt.Info))
 	if err != nil {
 		return false
 	}
@@ -219,7 +219,7 @@ func PushCache(ctx context.Context, eng Engine, p *Project, opt BuildOptions) (s
 	if p.Spec.Cache == "" {
 		return "", errors.New(`no cache configured: set cache = "registry.example.com/team/devenv-cache" in devenv.toml or in your devenv config`)
 	}
-	sp, err := SharedProject(p, RenderOptions{BuildKit: opt.Info.BuildKit})
+	sp, err := SharedProject(p, RenderOptionsFor(opt.Info))
 	if err != nil {
 		return "", err
 	}

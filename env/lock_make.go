@@ -122,7 +122,7 @@ func MakeLock(ctx context.Context, eng Engine, p *Project, old *Lock, opt LockOp
 // it, and reads which packages it installed, at which versions.
 func probePackages(ctx context.Context, eng Engine, p *Project, from string, opt LockOptions) (requested, pulled map[string]string, err error) {
 	s := p.Spec
-	ropt := RenderOptions{BuildKit: opt.Info.BuildKit}
+	ropt := RenderOptionsFor(opt.Info)
 	nonce := fmt.Sprintf("%d", time.Now().UnixNano())
 	df := "# devenv lock: the packages layer of " + s.ConfigPath + ", to see what it installs\nFROM " + from + "\n" +
 		"RUN " + runInstruction(packagesMounts(ropt)+runMounts(s, ropt), caPrefix(s, ropt)+probeScript(s, nonce)) + "\n"

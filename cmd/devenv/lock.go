@@ -109,8 +109,8 @@ func forEngineUnlocked(ctx context.Context, eng env.Engine, p *env.Project) (*en
 	if err != nil {
 		return nil, info, err
 	}
-	if !info.BuildKit {
-		p, err = env.NewProject(p.Spec, env.RenderOptions{BuildKit: false})
+	if ropt := env.RenderOptionsFor(info); !ropt.BuildKit {
+		p, err = env.NewProject(p.Spec, ropt)
 	}
 	return p, info, err
 }
