@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/devenv/devenv/env/engine"
 )
@@ -30,9 +31,25 @@ import (
 // without devenv: when the command handed to it has ended and nothing of it is left
 // (devenv died meanwhile, say) the container ends and the engine removes it, as a
 // fresh container ends with its command; and an unused spare ends after an hour,
-// so a project left alone (or moved away) keeps no container. Only shell builtins
-// run between sleeps: looking for the command's processes forks nothing.
-const spareInitScript = `trap 'exit 0' TERM INT HUP
+// so a project left alone (or moved away) keeps no container. `devenv stop` (SIGTERM
+// from the engine, passed on by its init) reaches the command as in a fresh container:
+// the script passes it to the command's own process (the one the engine started: its
+// parent is outside, PPid 0) and ends once nothing is left, or the engine kills all
+// after the stop's timeout. Only shell builtins run between sleeps: looking for the
+// command's processes forks nothing.
+const spareInitScript = `stopping=0
+stop() {
+	stopping=1
+	kill $! 2>/dev/null; wait $! 2>/dev/null
+	for p in /proc/[0-9]*; do
+		case ${p#/proc/} in 1|$$) continue ;; esac
+		while read -r k v; do
+			[ "$k" = PPid: ] && { [ "$v" = 0 ] && kill -TERM "${p#/proc/}" 2>/dev/null; break; }
+		done 2>/dev/null < "$p/status"
+	done
+}
+trap stop TERM
+trap 'exit 0' INT HUP
 idle=0 seen=0 quiet=0
 while :; do
 	sleep 1 & wait $!
@@ -41,6 +58,7 @@ while :; do
 		case ${p#/proc/} in 1|$$) ;; *) others=1; break ;; esac
 	done
 	if [ $others = 1 ]; then seen=1 quiet=0
+	elif [ $stopping = 1 ]; then exit 0
 	elif [ $seen = 1 ]; then quiet=$((quiet + 1)); [ $quiet -ge 3 ] && exit 0
 	else idle=$((idle + 1)); [ $idle -ge 3600 ] && exit 0
 	fi
@@ -79,8 +97,10 @@ func spareFits(p *Project, opt RunOptions) bool {
 // its new name), or none yet (id ""); nil: the command uses no spare at all.
 type claimedSpare struct {
 	id, name string
-	// imageID is the image's ID when the command started, for the next spare's order.
+	// imageID is the image's ID when the command started, for the next spare's order;
+	// started is when: a stop after it means no next spare, even one ordered later.
 	imageID string
+	started time.Time
 }
 
 // spareRequest is the container a spare is made as: the command's container, with
@@ -144,6 +164,7 @@ func claimSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions) *cl
 	if !spareFits(p, opt) {
 		return nil
 	}
+	start := time.Now()
 	// The image's ID and the project's spares, asked at once: one round trip less.
 	var list []engine.Container
 	var listErr error
@@ -154,7 +175,7 @@ func claimSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions) *cl
 	}()
 	imageID, err := eng.ImageID(ctx, p.Tag)
 	<-listed
-	none := &claimedSpare{imageID: imageID}
+	none := &claimedSpare{imageID: imageID, started: start}
 	if err != nil || imageID == "" || listErr != nil {
 		return none
 	}
@@ -170,7 +191,7 @@ func claimSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions) *cl
 		}
 		name := claimedName(p.Spec.Name, c.ID)
 		if eng.RenameContainer(ctx, c.ID, name) == nil {
-			return &claimedSpare{id: c.ID, name: name, imageID: imageID}
+			return &claimedSpare{id: c.ID, name: name, imageID: imageID, started: start}
 		}
 	}
 	return none

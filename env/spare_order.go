@@ -56,6 +56,9 @@ func leaveSpare(ctx context.Context, eng Engine, p *Project, opt RunOptions, sp 
 		return
 	}
 	order.Remove = sp.id
+	if !sp.started.IsZero() {
+		order.Ordered = sp.started
+	}
 	data, err := json.Marshal(order)
 	if err == nil {
 		err = opt.LaunchSpare(data)
