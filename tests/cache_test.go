@@ -9,9 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -33,60 +30,13 @@ func cmdSecondEngine(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: secondengine")
 	}
-	if os.Getuid() != 0 {
-		ts.Fatalf("a second dockerd needs root")
-	}
-	for _, bin := range []string{"dockerd", "unshare", "docker", "ip"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
-		}
-	}
-	dir, err := os.MkdirTemp("", "devenv-engine2-")
-	ts.Check(err)
-	ts.Check(os.Chmod(dir, 0o755))
-	sock := filepath.Join(dir, "engine2.sock")
-	// Its own bridge: --bridge=none would delete the host's docker0 (engineBridge).
-	bridge := engineBridge(ts, "dvcache", 214, 200, 255, "second engine")
-	dockerd := []string{"dockerd", "--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
-		"--pidfile", filepath.Join(dir, "dockerd.pid"), "-H", "unix://" + sock, "--bridge=" + bridge,
-		"--iptables=false", "--ip6tables=false", "--ip-masq=false"}
-	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
-	ts.Check(err)
-	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private"}, dockerd...)...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	ts.Check(cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	ts.Defer(func() {
-		killRemote(dir, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			killRemote(dir, syscall.SIGKILL)
-			<-exited
-		}
-		logFile.Close()
-		_ = os.RemoveAll(dir)
-	})
-	host := "unix://" + sock
-	deadline := time.Now().Add(60 * time.Second)
-	for exec.Command("docker", "-H", host, "version").Run() != nil {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			ts.Fatalf("the second dockerd did not answer within 60 s:\n%s", tail(string(log), 20))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	e := startTestEngine(ts, testEngine{what: "second engine", dirPrefix: "devenv-engine2-",
+		bridgePrefix: "dvcache", octet: 214, first: 200, last: 255})
 	// The test user reaches it as it reaches the first engine: through the docker group.
-	if out, err := exec.Command("chgrp", "docker", sock).CombinedOutput(); err != nil {
-		ts.Fatalf("chgrp docker %s: %v: %s", sock, err, out)
+	if out, err := exec.Command("chgrp", "docker", e.sock).CombinedOutput(); err != nil {
+		ts.Fatalf("chgrp docker %s: %v: %s", e.sock, err, out)
 	}
-	load := exec.Command("sh", "-c", `docker save busybox:devenv | docker -H "$1" load -q`, "sh", host)
-	if out, err := load.CombinedOutput(); err != nil {
-		ts.Fatalf("loading busybox:devenv into the second dockerd: %v: %s", err, out)
-	}
-	ts.Setenv("ENGINE2", host)
+	ts.Setenv("ENGINE2", e.host)
 	ts.Setenv("TESTUSER", testUser)
 }
 

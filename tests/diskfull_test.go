@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -30,64 +27,9 @@ func cmdSmallEngine(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: smallengine SIZE")
 	}
-	if os.Getuid() != 0 {
-		ts.Fatalf("a second dockerd needs root")
-	}
-	for _, bin := range []string{"dockerd", "unshare", "docker", "ip"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
-		}
-	}
-	dir, err := os.MkdirTemp("", "devenv-small-engine-")
-	ts.Check(err)
-	data := filepath.Join(dir, "data")
-	ts.Check(os.Mkdir(data, 0o711))
-	// The tmpfs is mounted here, not only in the engine's namespace, so that devenv
-	// sees the engine's data root as the engine does.
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[0], "devenv-small-engine", data).CombinedOutput(); err != nil {
-		ts.Fatalf("mount a tmpfs of %s: %v: %s", args[0], err, out)
-	}
-	bridge := engineBridge(ts, "dvfull", 214, 100, 200, "small engine")
-	sock := filepath.Join(dir, "small.sock")
-	pidfile := filepath.Join(dir, "dockerd.pid")
-	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
-	ts.Check(err)
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "dockerd",
-		"--data-root", data, "--exec-root", filepath.Join(dir, "exec"), "--pidfile", pidfile,
-		"-H", "unix://"+sock, "--bridge="+bridge, "--iptables=false", "--ip6tables=false", "--ip-masq=false")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	ts.Check(cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	ts.Defer(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logFile.Close()
-		// The engine's own mounts lived in its namespace; the tmpfs is ours.
-		for i := 0; i < 50 && exec.Command("umount", data).Run() != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		_ = os.RemoveAll(dir)
-	})
-	host := "unix://" + sock
-	deadline := time.Now().Add(60 * time.Second)
-	for exec.Command("docker", "-H", host, "version").Run() != nil {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			ts.Fatalf("the small engine did not answer within 60 s:\n%s", log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	load := exec.Command("sh", "-c", `docker save busybox:devenv | docker -H "$1" load -q`, "sh", host)
-	if out, err := load.CombinedOutput(); err != nil {
-		ts.Fatalf("loading busybox:devenv into the small engine: %v: %s", err, out)
-	}
-	ts.Setenv("SMALL_HOST", host)
+	e := startTestEngine(ts, testEngine{what: "small engine", dirPrefix: "devenv-small-engine-",
+		bridgePrefix: "dvfull", octet: 214, first: 100, last: 200, dataSize: args[0]})
+	ts.Setenv("SMALL_HOST", e.host)
 }
 
 // engineBridge makes a bridge of its own for a second engine the test starts, on a

@@ -67,6 +67,31 @@ func podman(ts *testscript.TestScript, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// waitPodmanService waits until the Podman service on sock answers /_ping, or fails
+// the script when it exits or stays silent for 30 s.
+func waitPodmanService(ts *testscript.TestScript, sock string, exited <-chan struct{}, what, logName string) {
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}, Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := hc.Get("http://podman/_ping")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case <-exited:
+			ts.Fatalf("%s exited (log: %s)", what, logName)
+		default:
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not answer on %s within 30s: %v", what, sock, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // podmanup [SOCKET]: start a rootful Podman API service on a unix socket
 // ($WORK/podman/podman.sock unless given), holding busybox:devenv, and point the
 // script's DOCKER_HOST at it. The socket belongs to the docker group, as a system's
@@ -102,8 +127,8 @@ func cmdPodmanUp(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := podman(ts, "system", "service", "--time=0", "unix://"+sock)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	ts.Check(cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	work := ts.Getenv("WORK")
 	ts.Defer(func() {
 		removePodmanLeftovers(ts, work)
@@ -112,26 +137,7 @@ func cmdPodmanUp(ts *testscript.TestScript, neg bool, args []string) {
 		logf.Close()
 	})
 	// Poll with a deadline: the service answers /_ping once it listens.
-	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}, Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := hc.Get("http://podman/_ping")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			ts.Fatalf("podman system service exited: %v (log: podman-service.log)", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("podman system service did not answer on %s within 30s: %v", sock, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitPodmanService(ts, sock, exited, "podman system service", "podman-service.log")
 	if g, err := user.LookupGroup("docker"); err == nil {
 		gid, _ := strconv.Atoi(g.Gid)
 		ts.Check(os.Chown(sock, 0, gid))

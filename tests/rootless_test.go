@@ -4,10 +4,7 @@ package tests
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -141,8 +137,8 @@ func cmdRootlessPodman(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := rootlessPodman(ts, "system", "service", "--time=0", "unix://"+sock)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	ts.Check(cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	ts.Defer(func() {
 		for _, kind := range []string{"ps", "images"} {
 			out, _ := rootlessPodman(ts, kind, "-a", "--filter", "label=dev.devenv.project", "--format", `{{.ID}} {{index .Labels "dev.devenv.project"}}`).Output()
@@ -169,26 +165,7 @@ func cmdRootlessPodman(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	})
-	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}, Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := hc.Get("http://podman/_ping")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			ts.Fatalf("rootless podman system service exited: %v (log: podman-rootless.log)", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("rootless podman system service did not answer on %s within 30s: %v", sock, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitPodmanService(ts, sock, exited, "rootless podman system service", "podman-rootless.log")
 	ts.Setenv("DOCKER_HOST", "unix://"+sock)
 	ts.Setenv("XDG_RUNTIME_DIR", xdg)
 	ts.Setenv("PODMAN_SOCK", sock)

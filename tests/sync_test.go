@@ -4,7 +4,6 @@ package tests
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,73 +45,15 @@ func cmdRemoteEngine(ts *testscript.TestScript, neg bool, args []string) {
 		killRemote(ts.Getenv("REMOTE_DIR"), syscall.SIGKILL)
 		return
 	}
-	if os.Getuid() != 0 {
-		ts.Fatalf("a second dockerd needs root")
-	}
-	for _, bin := range []string{"dockerd", "unshare", "docker", "ip"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
-		}
-	}
-	dir, err := os.MkdirTemp("", "devenv-remote-engine-")
-	ts.Check(err)
-	ts.Check(os.Chmod(dir, 0o755))
-	sock := filepath.Join(dir, "remote.sock")
-	hide := filepath.Dir(ts.Getenv("WORK"))
-	data := filepath.Join(dir, "data")
-	ts.Check(os.Mkdir(data, 0o711))
+	spec := testEngine{what: "second engine", dirPrefix: "devenv-remote-engine-",
+		bridgePrefix: "dvsync", octet: 213, first: 200, last: 255, hide: filepath.Dir(ts.Getenv("WORK"))}
 	if len(args) == 2 {
-		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[1], "devenv-remote-data", data).CombinedOutput(); err != nil {
-			ts.Fatalf("mount a tmpfs of %s: %v: %s", args[1], err, out)
-		}
+		spec.dataSize = args[1]
 	}
-	// A bridge of its own (build steps and containers need one; the host's docker0 is
-	// the first engine's), on a free 10.213.N.0/24, removed at the end.
-	bridge := engineBridge(ts, "dvsync", 213, 200, 255, "second engine")
-	script := fmt.Sprintf(`mount -t tmpfs devenv-hide %q && exec dockerd --data-root %q --exec-root %q --pidfile %q -H %q --bridge=%s --iptables=false --ip6tables=false --ip-masq=false`,
-		hide, data, filepath.Join(dir, "exec"), filepath.Join(dir, "dockerd.pid"), "unix://"+sock, bridge)
-	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
-	ts.Check(err)
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	ts.Check(cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	ts.Defer(func() {
-		killRemote(dir, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			killRemote(dir, syscall.SIGKILL)
-			<-exited
-		}
-		logFile.Close()
-		// Anything a killed engine left mounted lived in its namespace, gone with it;
-		// the data root's tmpfs is ours.
-		if len(args) == 2 {
-			for i := 0; i < 50 && exec.Command("umount", data).Run() != nil; i++ {
-				time.Sleep(100 * time.Millisecond)
-			}
-		}
-		_ = os.RemoveAll(dir)
-	})
-	host := "unix://" + sock
-	deadline := time.Now().Add(60 * time.Second)
-	for exec.Command("docker", "-H", host, "version").Run() != nil {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			ts.Fatalf("the second dockerd did not answer within 60 s:\n%s", tail(string(log), 20))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	load := exec.Command("sh", "-c", `docker save busybox:devenv | docker -H "$1" load -q`, "sh", host)
-	if out, err := load.CombinedOutput(); err != nil {
-		ts.Fatalf("loading busybox:devenv into the second dockerd: %v: %s", err, out)
-	}
-	ts.Setenv("REMOTE_HOST", host)
-	ts.Setenv("REMOTE_DIR", dir)
-	ts.Setenv("REMOTE_DATA", filepath.Join(dir, "data"))
+	e := startTestEngine(ts, spec)
+	ts.Setenv("REMOTE_HOST", e.host)
+	ts.Setenv("REMOTE_DIR", e.dir)
+	ts.Setenv("REMOTE_DATA", e.data)
 }
 
 // killRemote signals every process whose command line names the engine's directory:

@@ -3,15 +3,12 @@
 package tests
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -86,83 +83,23 @@ func cmdTLSEngine(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) > 0 {
 		ts.Fatalf("usage: tlsengine")
 	}
-	if os.Getuid() != 0 {
-		ts.Fatalf("a second dockerd needs root")
-	}
-	for _, bin := range []string{"dockerd", "unshare", "docker", "ip", "openssl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			ts.Fatalf("%s is missing: run scripts/engine-up.sh", bin)
-		}
-	}
 	certs := ts.MkAbs("tls")
 	makeTLSCerts(ts, certs)
-	dir, err := os.MkdirTemp("", "devenv-tls-engine-")
-	ts.Check(err)
-	ts.Check(os.Chmod(dir, 0o755))
-	data := filepath.Join(dir, "data")
-	ts.Check(os.Mkdir(data, 0o711))
-	port := freeLoopbackPort(ts)
-	host := "tcp://127.0.0.1:" + strconv.Itoa(port)
-	bridge := engineBridge(ts, "dvtls", 214, 200, 255, "TLS engine")
-	dockerd := []string{"dockerd", "--data-root", data, "--exec-root", filepath.Join(dir, "exec"),
-		"--pidfile", filepath.Join(dir, "dockerd.pid"), "-H", host, "--tlsverify",
-		"--tlscacert", filepath.Join(certs, "ca", "ca.pem"), "--tlscert", filepath.Join(certs, "server", "cert.pem"),
-		"--tlskey", filepath.Join(certs, "server", "key.pem"),
-		"--bridge=" + bridge, "--iptables=false", "--ip6tables=false", "--ip-masq=false"}
-	logFile, err := os.Create(filepath.Join(dir, "dockerd.log"))
-	ts.Check(err)
-	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private"}, dockerd...)...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	ts.Check(cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	ts.Defer(func() {
-		killRemote(dir, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			killRemote(dir, syscall.SIGKILL)
-			<-exited
-		}
-		logFile.Close()
-		_ = os.RemoveAll(dir)
-	})
 	client := filepath.Join(certs, "client")
-	docker := func(args ...string) *exec.Cmd {
-		c := exec.Command("docker", append([]string{"-H", host, "--tlsverify", "--tlscacert", filepath.Join(client, "ca.pem"),
-			"--tlscert", filepath.Join(client, "cert.pem"), "--tlskey", filepath.Join(client, "key.pem")}, args...)...)
-		c.Env = append(os.Environ(), "DOCKER_CONFIG="+filepath.Join(dir, "docker-config"))
-		return c
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for docker("version").Run() != nil {
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			ts.Fatalf("the TLS dockerd exited:\n%s", tail(string(log), 20))
-		default:
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			ts.Fatalf("the TLS dockerd did not answer within 60 s:\n%s", tail(string(log), 20))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	save := exec.Command("docker", "save", "busybox:devenv")
-	load := docker("load", "-q")
-	pipe, err := save.StdoutPipe()
-	ts.Check(err)
-	load.Stdin = pipe
-	ts.Check(save.Start())
-	out, err := load.CombinedOutput()
-	pipe.Close()
-	_ = save.Wait()
-	if err != nil {
-		ts.Fatalf("loading busybox:devenv into the TLS dockerd: %v: %s", err, out)
-	}
-	ts.Setenv("TLS_HOST", host)
+	configDir := ts.MkAbs("tls-docker-config")
+	e := startTestEngine(ts, testEngine{what: "TLS engine", dirPrefix: "devenv-tls-engine-",
+		bridgePrefix: "dvtls", octet: 214, first: 200, last: 255, needs: []string{"openssl"},
+		listen: "tcp://127.0.0.1:" + strconv.Itoa(freeLoopbackPort(ts)),
+		flags: []string{"--tlsverify", "--tlscacert", filepath.Join(certs, "ca", "ca.pem"),
+			"--tlscert", filepath.Join(certs, "server", "cert.pem"), "--tlskey", filepath.Join(certs, "server", "key.pem")},
+		docker: func(host string, args ...string) *exec.Cmd {
+			c := exec.Command("docker", append([]string{"-H", host, "--tlsverify", "--tlscacert", filepath.Join(client, "ca.pem"),
+				"--tlscert", filepath.Join(client, "cert.pem"), "--tlskey", filepath.Join(client, "key.pem")}, args...)...)
+			c.Env = append(os.Environ(), "DOCKER_CONFIG="+configDir)
+			return c
+		}})
+	ts.Setenv("TLS_HOST", e.host)
 	ts.Setenv("TLS_CERTS", client)
 	ts.Setenv("TLS_WRONG", filepath.Join(certs, "wrong"))
-	ts.Logf("TLS engine at %s (%s)", host, fmt.Sprint(dir))
+	ts.Logf("TLS engine at %s (%s)", e.host, e.dir)
 }
