@@ -61,18 +61,24 @@ func (k *Engine) Run(ctx context.Context, req engine.RunRequest) (int, error) {
 		// Deferred after the delete, so it runs first: the pod's changes come home.
 		defer ts.stop(ctx, name)
 	}
+	stopForward, err := k.forward(ctx, name, req.Ports)
+	if err != nil {
+		return 0, err
+	}
+	defer stopForward()
 	dir := req.Workdir
 	if dir == "" {
 		dir = "."
 	}
 	// The working directory is entered here, not by the pod: it is in the tree, which
-	// is copied in after the pod starts.
-	cmd := append([]string{"sh", "-c", `cd "$0" && exec "$@"`, dir}, req.Cmd...)
+	// is synced in after the pod starts. When the command ends, what it left running
+	// in the background ends too, as in a container whose main process ended: the exec
+	// ends only when every process holding its output has.
+	cmd := append([]string{"sh", "-c", `cd "$0" || exit 1; "$@"; s=$?; kill -9 -1 2>/dev/null; exit $s`, dir}, req.Cmd...)
 	stop := func() {}
 	if !req.TTY {
-		// Without a terminal a signal has no byte to travel as: the command's pid is
-		// noted so that devenv can signal it with another exec.
-		cmd = append([]string{"sh", "-c", `echo $$ > /tmp/.devenv-cmd.pid; cd "$0" && exec "$@"`, dir}, req.Cmd...)
+		// Without a terminal a signal has no byte to travel as: devenv sends it to the
+		// pod's processes (but its keep-alive, PID 1) with another exec.
 		stop = k.relaySignals(ctx, name, req.Signals)
 	}
 	defer stop()
@@ -175,7 +181,7 @@ func (k *Engine) relaySignals(ctx context.Context, pod string, sigs <-chan os.Si
 					continue
 				}
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				_, _ = k.exec(sctx, pod, []string{"sh", "-c", fmt.Sprintf(`kill -%d "$(cat /tmp/.devenv-cmd.pid)"`, int(n))}, streams{stdout: io.Discard, stderr: io.Discard})
+				_, _ = k.exec(sctx, pod, []string{"kill", fmt.Sprintf("-%d", int(n)), "-1"}, streams{stdout: io.Discard, stderr: io.Discard})
 				cancel()
 			}
 		}
