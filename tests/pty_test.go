@@ -50,6 +50,13 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(name, fs.Args()[2:]...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = append(os.Environ(), "TERM=xterm", "PATH="+ts.Getenv("PATH"))
+	// The engine the script chose, not the test process's (a script's own kubeconfig
+	// and namespace, a second engine): later entries win.
+	for _, k := range []string{"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "KUBECONFIG", "DEVENV_KUBE_LOAD", "DEVENV_KUBE_REGISTRY", "DEVENV_ENGINE"} {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
 
 	ptmx, tty, err := pty.Open()
 	ts.Check(err)

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -47,7 +46,7 @@ type Options struct {
 // user's Docker engine's; containers are pods.
 type Engine struct {
 	*engine.Docker
-	cs      kubernetes.Interface
+	api     *api
 	rc      *rest.Config
 	ns      string
 	context string
@@ -94,7 +93,7 @@ func Connect(docker *engine.Docker, opts Options) (*Engine, error) {
 		name = raw.CurrentContext
 	}
 	rc.UserAgent = "devenv"
-	cs, err := kubernetes.NewForConfig(rc)
+	cs, err := newAPI(rc)
 	if err != nil {
 		return nil, fmt.Errorf("the kubeconfig's context %s: %w", name, err)
 	}
@@ -104,7 +103,7 @@ func Connect(docker *engine.Docker, opts Options) (*Engine, error) {
 	if opts.Registry == "" {
 		opts.Registry = os.Getenv("DEVENV_KUBE_REGISTRY")
 	}
-	return &Engine{Docker: docker, cs: cs, rc: rc, ns: ns, context: name, server: rc.Host, opts: opts}, nil
+	return &Engine{Docker: docker, api: cs, rc: rc, ns: ns, context: name, server: rc.Host, opts: opts}, nil
 }
 
 // Namespace is where the engine's pods live.
@@ -136,7 +135,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 func (k *Engine) version(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	body, err := k.cs.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	body, err := k.api.core.Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return "", ctx.Err()

@@ -7,7 +7,6 @@ import (
 
 	authv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Check is one of the cluster's findings for doctor: Status is ok, warn, fail or skip.
@@ -35,7 +34,7 @@ var rights = []right{
 // devenv needs there (a self access review each), and how images reach the cluster.
 func (k *Engine) ClusterChecks(ctx context.Context) []Check {
 	var out []Check
-	_, err := k.cs.CoreV1().Namespaces().Get(ctx, k.ns, metav1.GetOptions{})
+	err := k.api.getNamespace(ctx, k.ns)
 	switch {
 	case err == nil:
 		out = append(out, Check{Name: "namespace", Status: "ok", Message: fmt.Sprintf("%s (kubeconfig context %s)", k.ns, k.context)})
@@ -51,7 +50,7 @@ func (k *Engine) ClusterChecks(ctx context.Context) []Check {
 	for _, r := range rights {
 		review := &authv1.SelfSubjectAccessReview{Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authv1.ResourceAttributes{
 			Namespace: k.ns, Verb: r.verb, Resource: r.resource, Subresource: r.sub}}}
-		res, err := k.cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		res, err := k.api.review(ctx, review)
 		if err != nil {
 			out = append(out, Check{Name: "rights", Status: "skip", Message: "the cluster does not answer access reviews: " + oneLine(err.Error())})
 			missing, optional = nil, nil

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
 
@@ -45,11 +44,11 @@ func (q sizeQueue) Next() *remotecommand.TerminalSize {
 // exec runs cmd in the pod's dev container and returns its exit status. Kubernetes'
 // exec has no user, environment or working directory of its own: the pod's apply.
 func (k *Engine) exec(ctx context.Context, pod string, cmd []string, s streams) (int, error) {
-	req := k.cs.CoreV1().RESTClient().Post().Resource("pods").Name(pod).Namespace(k.ns).SubResource("exec").
+	req := k.api.podSub(k.ns, pod, "exec").
 		VersionedParams(&corev1.PodExecOptions{
 			Container: containerName, Command: cmd,
 			Stdin: s.stdin != nil, Stdout: s.stdout != nil, Stderr: s.stderr != nil && !s.tty, TTY: s.tty,
-		}, scheme.ParameterCodec)
+		}, parameterCodec)
 	ws, err := remotecommand.NewWebSocketExecutor(k.rc, "GET", req.URL().String())
 	if err != nil {
 		return 0, err

@@ -53,7 +53,7 @@ func (k *Engine) forward(ctx context.Context, pod string, ports []string) (func(
 	if err != nil {
 		return nil, err
 	}
-	url := k.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(k.ns).Name(pod).SubResource("portforward").URL()
+	url := k.api.podSub(k.ns, pod, "portforward").URL()
 	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: rt}, http.MethodPost, url)
 	stop, ready := make(chan struct{}), make(chan struct{})
 	var errOut bytes.Buffer

@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // ensureImage makes the image the Docker engine built reachable by the cluster, and
@@ -58,7 +56,7 @@ func repoPath(image string) string {
 // onNodes reports whether a node lists the image (the kubelet reports the images it
 // holds in the node's status).
 func (k *Engine) onNodes(ctx context.Context, image string) bool {
-	nodes, err := k.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	nodes, err := k.api.listNodes(ctx)
 	if err != nil {
 		return false // no right to list nodes: load, which is only slower
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/devenv/devenv/env/engine"
 )
@@ -15,7 +14,7 @@ import (
 
 // Containers lists devenv's pods with these labels, as containers.
 func (k *Engine) Containers(ctx context.Context, labels map[string]string) ([]engine.Container, error) {
-	list, err := k.cs.CoreV1().Pods(k.ns).List(ctx, metav1.ListOptions{LabelSelector: selector(labels)})
+	list, err := k.api.listPods(ctx, k.ns, selector(labels))
 	if err != nil {
 		return nil, k.apiError("listing pods", err)
 	}
@@ -74,7 +73,7 @@ func (k *Engine) RemoveContainer(ctx context.Context, id string, force bool) err
 }
 
 func (k *Engine) remove(ctx context.Context, name string, grace int64) error {
-	err := k.cs.CoreV1().Pods(k.ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &grace})
+	err := k.api.deletePod(ctx, k.ns, name, grace)
 	if err != nil && !isNotFound(err) {
 		return k.apiError("deleting the pod "+name, err)
 	}
@@ -87,7 +86,7 @@ func (k *Engine) Logs(ctx context.Context, id string, tail int) (string, error) 
 	if tail > 0 {
 		opts.TailLines = ptr(int64(tail))
 	}
-	b, err := k.cs.CoreV1().Pods(k.ns).GetLogs(id, opts).DoRaw(ctx)
+	b, err := k.api.podLogs(ctx, k.ns, id, opts)
 	if err != nil {
 		return "", k.apiError("the pod "+id+"'s logs", err)
 	}

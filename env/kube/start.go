@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/devenv/devenv/env/engine"
 )
@@ -25,13 +24,13 @@ var startTimeout = 5 * time.Minute
 func isNotFound(err error) bool { return apierrors.IsNotFound(err) }
 
 func (k *Engine) getPod(ctx context.Context, name string) (*corev1.Pod, error) {
-	return k.cs.CoreV1().Pods(k.ns).Get(ctx, name, metav1.GetOptions{})
+	return k.api.getPod(ctx, k.ns, name)
 }
 
 // createPod creates the pod and waits until its container runs; on any failure,
 // Ctrl-C included, the pod is deleted again.
 func (k *Engine) createPod(ctx context.Context, pod *corev1.Pod) (uid string, err error) {
-	made, err := k.cs.CoreV1().Pods(k.ns).Create(ctx, pod, metav1.CreateOptions{})
+	made, err := k.api.createPod(ctx, k.ns, pod)
 	if err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return "", &engine.NameInUseError{Name: pod.Name, Msg: fmt.Sprintf("a pod named %s exists already in namespace %s", pod.Name, k.ns)}
@@ -154,7 +153,7 @@ func oneLine(s string) string {
 func (k *Engine) deletePod(ctx context.Context, name string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_ = k.cs.CoreV1().Pods(k.ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))})
+	_ = k.api.deletePod(ctx, k.ns, name, 0)
 }
 
 // apiError says what the API server refused, as it phrased it, and what to do.
