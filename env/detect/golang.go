@@ -21,7 +21,7 @@ func goPresent(p *Probe, dir string) bool {
 const goProxyCache = "/root/.cache/devenv-goproxy"
 
 func resolveGo(p *Probe, dir string) (*Stack, error) {
-	st := &Stack{Name: "go", Dir: dir, Manager: "go",
+	st := &Stack{Name: "go", Dir: dir, Manager: "go modules",
 		Caches:    []string{"/root/.cache/go-build", goProxyCache},
 		Toolchain: Toolchain{Copy: []string{"/usr/local/go"}}}
 	r, err := goVersion(p, dir, st)
