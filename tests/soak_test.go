@@ -185,8 +185,10 @@ install = ["cat deps.txt"]
 	if end.rssKB > warm.rssKB+soakRSSMarginKB {
 		t.Errorf("RSS grew from %d kB to %d kB, more than the %d kB margin", warm.rssKB, end.rssKB, soakRSSMarginKB)
 	}
-	if end.fds != warm.fds {
-		t.Errorf("open descriptors went from %d to %d", warm.fds, end.fds)
+	// A leak grows; one fewer is a connection to the engine that was still open when
+	// the warm-up sample was taken (seen once in CI: 12 then 11).
+	if end.fds > warm.fds {
+		t.Errorf("open descriptors grew from %d to %d", warm.fds, end.fds)
 	}
 	if end.inotify != warm.inotify || end.inotify == 0 {
 		t.Errorf("inotify watches went from %d to %d", warm.inotify, end.inotify)
