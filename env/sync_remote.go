@@ -1,13 +1,11 @@
 package env
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/devenv/devenv/env/filesync"
@@ -68,30 +66,7 @@ func (r *engineRemote) List(ctx context.Context, paths []string) (map[string]fil
 }
 
 func parseListing(out string, files map[string]filesync.FileStat) (int64, error) {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	if !sc.Scan() {
-		return 0, fmt.Errorf("the container's listing is empty")
-	}
-	now, err := strconv.ParseInt(strings.TrimSpace(sc.Text()), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("the container's listing does not start with its clock: %q", sc.Text())
-	}
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), " ", 4)
-		if len(f) != 4 {
-			continue
-		}
-		size, err1 := strconv.ParseInt(f[0], 10, 64)
-		mtime, err2 := strconv.ParseInt(f[1], 10, 64)
-		mode, err3 := strconv.ParseUint(f[2], 16, 32)
-		if err1 != nil || err2 != nil || err3 != nil || mode&0o170000 != 0o100000 {
-			continue
-		}
-		name := strings.TrimPrefix(path.Clean(f[3]), "./")
-		files[name] = filesync.FileStat{Size: size, Mtime: mtime}
-	}
-	return now, sc.Err()
+	return filesync.ParseListing(out, "the container", files)
 }
 
 func (r *engineRemote) Push(ctx context.Context, tar io.Reader) error {

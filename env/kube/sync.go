@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,29 +83,7 @@ func (r *podRemote) List(ctx context.Context, paths []string) (map[string]filesy
 }
 
 func parseListing(out string, files map[string]filesync.FileStat) (int64, error) {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	if !sc.Scan() {
-		return 0, fmt.Errorf("the pod's listing is empty")
-	}
-	now, err := strconv.ParseInt(strings.TrimSpace(sc.Text()), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("the pod's listing does not start with its clock: %q", sc.Text())
-	}
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), " ", 4)
-		if len(f) != 4 {
-			continue
-		}
-		size, err1 := strconv.ParseInt(f[0], 10, 64)
-		mtime, err2 := strconv.ParseInt(f[1], 10, 64)
-		mode, err3 := strconv.ParseUint(f[2], 16, 32)
-		if err1 != nil || err2 != nil || err3 != nil || mode&0o170000 != 0o100000 {
-			continue
-		}
-		files[strings.TrimPrefix(path.Clean(f[3]), "./")] = filesync.FileStat{Size: size, Mtime: mtime}
-	}
-	return now, sc.Err()
+	return filesync.ParseListing(out, "the pod", files)
 }
 
 func (r *podRemote) Push(ctx context.Context, tar io.Reader) error {
