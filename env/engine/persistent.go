@@ -12,8 +12,14 @@ import (
 // StartDetached creates and starts a container that stays up with nobody attached, as
 // a persistent environment does; the engine neither removes nor restarts it.
 func (d *Docker) StartDetached(ctx context.Context, req RunRequest) (string, error) {
+	return d.startIdle(ctx, req, false)
+}
+
+// startIdle creates and starts a container nobody attaches to (autoRemove: the
+// engine removes it when its init ends); one that does not start is removed again.
+func (d *Docker) startIdle(ctx context.Context, req RunRequest, autoRemove bool) (string, error) {
 	req.TTY, req.Stdin = false, nil
-	id, err := d.create(ctx, req, false)
+	id, err := d.create(ctx, req, autoRemove)
 	if err != nil {
 		return "", err
 	}

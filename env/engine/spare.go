@@ -5,9 +5,7 @@ import (
 	"context"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/errdefs"
 )
 
@@ -16,18 +14,7 @@ import (
 // removes it when its init ends: stopping it is removing it, and a spare whose
 // command ended while no devenv watched ends itself and leaves nothing.
 func (d *Docker) StartSpare(ctx context.Context, req RunRequest) (string, error) {
-	req.TTY, req.Stdin = false, nil
-	id, err := d.create(ctx, req, true)
-	if err != nil {
-		return "", err
-	}
-	if err := d.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
-		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = d.cli.ContainerRemove(rmCtx, id, container.RemoveOptions{Force: true})
-		return "", d.runError(err, req)
-	}
-	return id, nil
+	return d.startIdle(ctx, req, true)
 }
 
 // RenameContainer gives a container a new name. Docker renames under the
